@@ -1,0 +1,126 @@
+//! Commands, wired from stages: what `main` calls once arguments are parsed.
+//! Each function returns the process exit code; errors bubble up to `main`,
+//! which prints them on one line and exits 2.
+
+use crate::cli::rules::ListFormat;
+use crate::cli::scan::RuleArgs;
+use crate::config::{select_rules, ScanConfig};
+use crate::matcher::Matcher;
+use crate::pipeline::{self, Summary};
+use crate::report::{self, Report};
+use crate::rules;
+use anyhow::{Context, Result};
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+
+/// Exit code: nothing at or above the threshold was found.
+pub const EXIT_CLEAN: u8 = 0;
+/// Exit code: findings at or above the threshold.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code: usage or runtime error.
+pub const EXIT_ERROR: u8 = 2;
+
+/// `keysweep scan`.
+pub fn scan(config: &ScanConfig) -> Result<u8> {
+    let matcher = Matcher::new(&config.rules)?;
+    let result = pipeline::scan(&config.source, &matcher)?;
+    let rep = Report {
+        findings: &result.findings,
+        rules: &config.rules,
+        summary: &result.summary,
+        show_secrets: config.show_secrets,
+        color: config.color_report,
+    };
+    match &config.output {
+        Some(path) => {
+            let file = std::fs::File::create(path).with_context(|| format!("--output {}", path.display()))?;
+            let mut w = BufWriter::new(file);
+            report::write(config.format, &rep, &mut w)
+                .and_then(|()| w.flush())
+                .with_context(|| format!("--output {}", path.display()))?;
+        }
+        None => {
+            let stdout = io::stdout();
+            let mut w = BufWriter::new(stdout.lock());
+            report::write(config.format, &rep, &mut w).and_then(|()| w.flush())?;
+        }
+    }
+    if !config.quiet {
+        let by_sev = Summary::by_severity(&result.findings);
+        let stderr = io::stderr();
+        let mut e = stderr.lock();
+        report::write_summary(&by_sev, &result.summary, config.color_summary, config.verbose, &mut e)?;
+    }
+    let failing = result.findings.iter().any(|f| f.severity >= config.fail_on);
+    Ok(if failing && !config.exit_zero {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    })
+}
+
+/// `keysweep rules list`.
+pub fn rules_list(args: &RuleArgs, format: ListFormat) -> Result<u8> {
+    let rules = select_rules(args)?;
+    let stdout = io::stdout();
+    let mut w = BufWriter::new(stdout.lock());
+    match format {
+        ListFormat::Json => {
+            let list: Vec<serde_json::Value> = rules
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.id,
+                        "name": r.name,
+                        "severity": r.severity,
+                        "keywords": r.keywords,
+                        "description": r.description,
+                        "references": r.references,
+                        "source": r.source,
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut w, &list)?;
+            writeln!(w)?;
+        }
+        ListFormat::Text => {
+            let width = rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
+            for r in &rules {
+                writeln!(
+                    w,
+                    "{:<width$}  {:<8}  {}  [{}]",
+                    r.id,
+                    r.severity.as_str(),
+                    r.description,
+                    r.keywords.join(", ")
+                )?;
+            }
+            writeln!(w, "{} rules", rules.len())?;
+        }
+    }
+    w.flush()?;
+    Ok(EXIT_CLEAN)
+}
+
+/// `keysweep rules check FILE...`: load, validate and run examples.
+pub fn rules_check(files: &[PathBuf]) -> Result<u8> {
+    let mut loaded = Vec::new();
+    for f in files {
+        loaded.extend(rules::load_path(f)?);
+    }
+    rules::ensure_unique(&loaded)?;
+    let failures = rules::check(&loaded);
+    let stdout = io::stdout();
+    let mut w = stdout.lock();
+    for f in &failures {
+        writeln!(w, "FAIL {f}")?;
+    }
+    let examples: usize = loaded.iter().map(|r| r.examples.len() + r.counterexamples.len()).sum();
+    if failures.is_empty() {
+        writeln!(w, "ok: {} rule(s), {examples} example(s) passed", loaded.len())?;
+        Ok(EXIT_CLEAN)
+    } else {
+        writeln!(w, "{} failure(s) in {} rule(s)", failures.len(), loaded.len())?;
+        Ok(EXIT_FINDINGS)
+    }
+}

@@ -1,0 +1,25 @@
+//! Command-line syntax only: clap-derive structs, one file per subcommand.
+//! Validation and defaults that need more than syntax live in `config`.
+
+pub mod rules;
+pub mod scan;
+
+use clap::{Parser, Subcommand};
+
+/// keysweep: find leaked API keys and enforce key hygiene.
+#[derive(Debug, Parser)]
+#[command(name = "keysweep", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files and directories (the working tree) for secrets.
+    Scan(scan::ScanArgs),
+    /// List the rules or check a rules file.
+    Rules(rules::RulesArgs),
+}

@@ -1,0 +1,136 @@
+//! `keysweep scan` arguments.
+
+use crate::findings::Severity;
+use crate::report::Format;
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+/// When to colour text output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When writing to a terminal and `NO_COLOR` is not set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Which rules are in effect (shared by `scan` and `rules list`).
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Rules")]
+pub struct RuleArgs {
+    /// Add rules from a TOML file or a directory of them (repeatable).
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Run only these rules (repeatable).
+    #[arg(long = "rule", value_name = "ID")]
+    pub only: Vec<String>,
+    /// Do not run these rules (repeatable).
+    #[arg(long = "disable-rule", value_name = "ID")]
+    pub disable: Vec<String>,
+}
+
+/// How to walk the tree.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Walk")]
+pub struct WalkArgs {
+    /// Also scan files that .gitignore, .ignore and git excludes would skip.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Follow symbolic links.
+    #[arg(long)]
+    pub follow: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// Skip (and count) files larger than this: bytes, or with K, M, G suffix.
+    #[arg(long, value_name = "SIZE", default_value = "25M", value_parser = parse_size)]
+    pub max_file_size: u64,
+}
+
+/// Report format and destination.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
+    /// Report format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to FILE instead of stdout (the summary stays on stderr).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Colour text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// Print secrets in full instead of redacted.
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Do not print the summary on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// List every skipped file in the summary.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+/// Exit status policy.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Exit status")]
+pub struct ExitArgs {
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = Severity::Low, value_name = "SEVERITY")]
+    pub fail_on: Severity,
+    /// Exit 0 even with findings (errors still exit 2).
+    #[arg(long)]
+    pub exit_zero: bool,
+}
+
+/// `keysweep scan [PATH]...`
+#[derive(Debug, Clone, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub rules: RuleArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub walk: WalkArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub exit: ExitArgs,
+}
+
+/// Parse `25M`, `1G`, `512K`, `1000` (binary multiples; `MiB`/`MB` accepted).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(digits);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (e.g. 25M, 1G, 4096)"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(format!("`{s}`: unknown size unit `{unit}` (use K, M or G)")),
+    };
+    n.checked_mul(mult).ok_or_else(|| format!("`{s}` is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes() {
+        assert_eq!(super::parse_size("25M"), Ok(25 << 20));
+        assert_eq!(super::parse_size("1GiB"), Ok(1 << 30));
+        assert_eq!(super::parse_size("4096"), Ok(4096));
+        assert!(super::parse_size("lots").is_err());
+        assert!(super::parse_size("5X").is_err());
+    }
+}

@@ -1,0 +1,167 @@
+//! Findings: the plain data every stage after the matcher passes along.
+//!
+//! A [`Finding`] holds the secret in memory only; reporters ask for
+//! [`Finding::display_secret`] and [`Finding::display_line`], which redact unless
+//! the user asked for `--show-secrets`. The fingerprint hashes rule id, secret
+//! and path (never the line number), so moving a line keeps it stable.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// How bad a leak of this kind is. Ordered: `Low < Medium < High < Critical`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth a look; rarely exploitable alone.
+    Low,
+    /// A test credential or a secret with limited reach.
+    Medium,
+    /// A credential that grants real access.
+    High,
+    /// A live production credential.
+    Critical,
+}
+
+impl Severity {
+    /// Lowercase name as used in rule files, flags and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// All severities, most severe first (report order).
+    pub const ALL_DESC: [Severity; 4] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+    ];
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a finding was seen. Later sources (git history, staged, range) add
+/// their own provenance; the working tree only knows the path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Provenance {
+    /// A file in the working tree.
+    File,
+}
+
+/// One secret found at one place.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// The rule that matched.
+    pub rule_id: String,
+    /// Severity copied from the rule (lints may raise or lower it).
+    pub severity: Severity,
+    /// The secret itself. Never printed unless `--show-secrets`.
+    pub secret: String,
+    /// Path as the user sees it (relative to where the scan started when possible).
+    pub path: String,
+    /// 1-based line of the start of the match.
+    pub line: usize,
+    /// 1-based column (in bytes) of the start of the secret.
+    pub column: usize,
+    /// The secret's line before the secret (cut to a readable length).
+    pub context_before: String,
+    /// The secret's line after the secret (cut to a readable length).
+    pub context_after: String,
+    /// Stable identifier: hash of rule id, secret and path.
+    pub fingerprint: String,
+    /// Where it came from.
+    pub provenance: Provenance,
+}
+
+impl Finding {
+    /// The secret as reports show it: redacted unless `show` is true.
+    pub fn display_secret(&self, show: bool) -> String {
+        if show {
+            self.secret.clone()
+        } else {
+            redact(&self.secret)
+        }
+    }
+
+    /// The matched line as reports show it, with the secret redacted unless `show`.
+    pub fn display_line(&self, show: bool) -> String {
+        let secret = self.display_secret(show).replace('\n', "\\n");
+        format!("{}{}{}", self.context_before, secret, self.context_after)
+    }
+
+    /// Sort key that makes output deterministic whatever order workers finished in.
+    pub fn sort_key(&self) -> (&str, usize, usize, &str) {
+        (&self.path, self.line, self.column, &self.rule_id)
+    }
+}
+
+/// A stable fingerprint for (rule, secret, path): hex SHA-256, first 32 digits.
+pub fn fingerprint(rule_id: &str, secret: &str, path: &str) -> String {
+    let mut h = Sha256::new();
+    for part in [rule_id, secret, path] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    let digest = h.finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Redact a secret: keep its recognisable prefix (up to and including the last
+/// `_` or `-` within the first 12 characters, e.g. `sk_live_`, `ghp_`, `sk-proj-`)
+/// and its last 4 characters; short secrets are fully masked.
+pub fn redact(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    let n = chars.len();
+    if n < 12 {
+        return "*".repeat(n.max(4));
+    }
+    let prefix_len = chars[..12.min(n)]
+        .iter()
+        .rposition(|&c| c == '_' || c == '-')
+        .map(|i| i + 1)
+        .filter(|&p| p + 8 <= n)
+        .unwrap_or(0);
+    let head: String = chars[..prefix_len].iter().collect();
+    let tail: String = chars[n - 4..].iter().collect();
+    format!("{head}****{tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_keeps_prefix_and_last_four() {
+        assert_eq!(redact("sk_live_0123456789abcdefghij"), "sk_live_****ghij");
+        assert_eq!(redact("ghp_0123456789abcdefghijklmnopqrstuvwxyz"), "ghp_****wxyz");
+        assert_eq!(redact("AKIA0123456789ABCDEF"), "****CDEF");
+        assert_eq!(redact("short"), "*****");
+    }
+
+    #[test]
+    fn fingerprint_ignores_line_and_separates_fields() {
+        let a = fingerprint("r", "secret", "a.txt");
+        assert_eq!(a, fingerprint("r", "secret", "a.txt"));
+        assert_ne!(a, fingerprint("r", "secret", "b.txt"));
+        assert_ne!(fingerprint("ab", "c", "p"), fingerprint("a", "bc", "p"));
+        assert_eq!(a.len(), 32);
+    }
+
+    #[test]
+    fn severity_orders() {
+        assert!(Severity::Critical > Severity::High);
+        assert!(Severity::Medium > Severity::Low);
+    }
+}

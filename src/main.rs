@@ -1,0 +1,36 @@
+//! The keysweep binary: parse arguments, build the configuration, run the
+//! command, map the outcome to an exit code (0 clean, 1 findings, 2 error).
+
+use clap::Parser;
+use keysweep::app::{self, EXIT_CLEAN, EXIT_ERROR};
+use keysweep::cli::{rules::RulesCommand, Cli, Command};
+use keysweep::config::ScanConfig;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Scan(args) => ScanConfig::from_args(args).and_then(|c| app::scan(&c)),
+        Command::Rules(r) => match &r.command {
+            RulesCommand::List { rules, format } => app::rules_list(rules, *format),
+            RulesCommand::Check { files } => app::rules_check(files),
+        },
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) if is_broken_pipe(&e) => ExitCode::from(EXIT_CLEAN),
+        Err(e) => {
+            let msg: Vec<String> = e.chain().map(ToString::to_string).collect();
+            eprintln!("keysweep: error: {}", msg.join(": "));
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// `keysweep scan | head` closing the pipe early is not an error.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,150 @@
+//! Filters that turn regex candidates into findings: placeholders, entropy and
+//! content checks. Provider docs are full of `YOUR_API_KEY`, `sk_live_abc123...`
+//! and `sk-live-xxxxxxxx`; none of those is a leak, and reporting them is how a
+//! scanner teaches its users to ignore it.
+
+use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
+use base64::Engine;
+use regex::bytes::RegexSet;
+use std::sync::OnceLock;
+
+/// Words and shapes that mark a value as a stand-in, matched anywhere in the
+/// secret (case-insensitive).
+const PLACEHOLDER_PATTERNS: &[&str] = &[
+    r"(?i)your[-_ ]?(?:own[-_ ]?)?(?:api[-_ ]?|secret[-_ ]?|access[-_ ]?|session[-_ ]?)?(?:key|token|secret|password)",
+    r"(?i)\b(?:your|my)[-_]",
+    r"(?i)example|placeholder|changeme|change[-_]me|dummy|redacted|replace[-_]?me|insert[-_]|sample[-_]?key|not[-_]?a[-_]?real|fake[-_]?key",
+    r"(?i)abc123|123456|abcdefgh|qwerty",
+    r"\.\.\.|…|\*\*\*",
+    r"[<>]|\$\{|\$\(|\{\{|\}\}|%\(|%[A-Z_]+%",
+    r"(?i)process\.env|os\.environ|getenv|\benv\(|\bENV\[|secrets\.|import\.meta\.env",
+];
+
+fn placeholder_set() -> &'static RegexSet {
+    static SET: OnceLock<RegexSet> = OnceLock::new();
+    SET.get_or_init(|| RegexSet::new(PLACEHOLDER_PATTERNS).expect("built-in placeholder patterns compile"))
+}
+
+/// True when `secret` is a stand-in rather than a key: a known placeholder
+/// word or shape, a run of one character filling a quarter of it, or fewer
+/// than four distinct characters.
+pub fn is_placeholder(secret: &[u8]) -> bool {
+    if placeholder_set().is_match(secret) {
+        return true;
+    }
+    let mut longest = 0;
+    let mut run = 0;
+    let mut prev = None;
+    let mut seen = [false; 256];
+    let mut distinct = 0;
+    for &b in secret {
+        run = if prev == Some(b) { run + 1 } else { 1 };
+        longest = longest.max(run);
+        prev = Some(b);
+        if !seen[b as usize] {
+            seen[b as usize] = true;
+            distinct += 1;
+        }
+    }
+    (longest >= 6 && longest * 4 >= secret.len()) || (secret.len() >= 8 && distinct < 4)
+}
+
+/// Shannon entropy of `data` in bits per byte (0 for empty input).
+pub fn shannon_entropy(data: &[u8]) -> f64 {
+    if data.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0usize; 256];
+    for &b in data {
+        counts[b as usize] += 1;
+    }
+    let n = data.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Decode the JWT inside `secret` (from its first `eyJ`): header and payload
+/// must be base64url JSON objects. Returns the payload's claims. The signature
+/// is never checked: keysweep holds no provider's signing secret.
+pub fn decode_jwt_claims(secret: &[u8]) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let start = memchr::memmem::find(secret, b"eyJ")?;
+    let mut parts = secret[start..].split(|&b| b == b'.');
+    let header = decode_segment(parts.next()?)?;
+    let payload = decode_segment(parts.next()?)?;
+    parts.next()?;
+    header.as_object()?;
+    match payload {
+        serde_json::Value::Object(map) => Some(map),
+        _ => None,
+    }
+}
+
+fn decode_segment(seg: &[u8]) -> Option<serde_json::Value> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(seg)
+        .or_else(|_| URL_SAFE.decode(seg))
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_doc_placeholders_are_placeholders() {
+        for p in [
+            "YOUR_API_KEY",
+            "your-api-key-here",
+            "sk-live-your-key-here",
+            "sk_live_abc123...",
+            "sk-live-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "<your-session-token>",
+            "<your-key>",
+            "${API_KEY}",
+            "process.env.API_KEY",
+            "os.environ['X']",
+            "AKIAIOSFODNN7EXAMPLE",
+            "aaaaaaaaaaaa",
+            "abababababab",
+        ] {
+            assert!(is_placeholder(p.as_bytes()), "{p}");
+        }
+    }
+
+    #[test]
+    fn random_keys_are_not_placeholders() {
+        for k in [
+            concat!("sk_live_", "Zq7vR2mK9xLp3TnW8cYb5HdJ"),
+            concat!("ghp_", "R4nd0mL00k1ngT0k3nV4lu3Zq9w8e7r6t5y"),
+            "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAABlwAAAAdzc2gtcn",
+        ] {
+            assert!(!is_placeholder(k.as_bytes()), "{k}");
+        }
+    }
+
+    #[test]
+    fn entropy_orders_values() {
+        assert_eq!(shannon_entropy(b"aaaa"), 0.0);
+        assert!((shannon_entropy(b"abcd") - 2.0).abs() < 1e-9);
+        assert!(shannon_entropy(b"q8Zr2LmX0pW7vN4k") > 3.5);
+    }
+
+    #[test]
+    fn jwt_decoding_needs_json_header_and_payload() {
+        let h = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256"}"#);
+        let p = URL_SAFE_NO_PAD.encode(br#"{"sub":"u1","iat":1700000000}"#);
+        let good = format!("sk-live-{h}.{p}.c2ln");
+        let claims = decode_jwt_claims(good.as_bytes()).unwrap();
+        assert_eq!(claims["sub"], "u1");
+        let not_json = format!("sk-live-{h}.bm90IGpzb24.c2ln");
+        assert!(decode_jwt_claims(not_json.as_bytes()).is_none());
+        assert!(decode_jwt_claims(b"sk-live-eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...").is_none());
+    }
+}

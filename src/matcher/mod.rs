@@ -1,0 +1,334 @@
+//! The matcher: prefilter, then confirm.
+//!
+//! All rules are compiled once into a [`Matcher`]: one Aho-Corasick automaton
+//! over every rule's keywords (case-insensitive) and one `regex::bytes` regex
+//! per rule. A blob is searched for keywords first; a rule's regex runs only in
+//! a small window around each of its keyword hits (the hit's line, bounded on
+//! both sides so one 50 MB line never becomes a 50 MB regex search). Candidate
+//! secrets then pass the placeholder, entropy and content checks in
+//! [`filters`]. The matcher is shared read-only across worker threads.
+
+mod filters;
+
+pub use filters::{decode_jwt_claims, is_placeholder, shannon_entropy};
+
+use crate::findings::Severity;
+use crate::rules::{Check, Rule};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::bytes::{CaptureLocations, Regex, RegexSet};
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// How far before a keyword hit a match may start (same line).
+const BEFORE: usize = 256;
+/// How far after a keyword hit a match may end (same line), before the window
+/// is stretched to the end of the token it cuts.
+const AFTER: usize = 1024;
+/// Window after a hit for multi-line rules (PEM blocks and the like).
+const MULTILINE_AFTER: usize = 16 * 1024;
+/// How far a window end is stretched to finish a token.
+const TOKEN_SLACK: usize = 512;
+
+/// A rule compiled for matching.
+#[derive(Debug)]
+struct Compiled {
+    regex: Regex,
+    secret_group: usize,
+    min_entropy: Option<f64>,
+    placeholders: Option<RegexSet>,
+    checks: Vec<Check>,
+    multiline: bool,
+    generic: bool,
+}
+
+/// One confirmed match in a blob, before it becomes a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawMatch {
+    /// Index of the rule in the slice the matcher was built from.
+    pub rule: usize,
+    /// Byte range of the whole regex match.
+    pub span: Range<usize>,
+    /// Byte range of the `secret` group.
+    pub secret: Range<usize>,
+}
+
+/// Every rule compiled once; cheap to share between threads.
+#[derive(Debug)]
+pub struct Matcher {
+    compiled: Vec<Compiled>,
+    ids: Vec<String>,
+    severities: Vec<Severity>,
+    prefilter: AhoCorasick,
+    /// Keyword pattern index -> rules that own that keyword.
+    keyword_rules: Vec<Vec<u32>>,
+}
+
+/// A rule that passed loading but cannot be compiled for matching.
+#[derive(Debug, thiserror::Error)]
+#[error("rule `{rule}`: {message}")]
+pub struct CompileError {
+    /// The rule id.
+    pub rule: String,
+    /// What failed.
+    pub message: String,
+}
+
+impl Matcher {
+    /// Compile `rules`. Rule indices in [`RawMatch::rule`] refer to this slice.
+    pub fn new(rules: &[Rule]) -> Result<Self, CompileError> {
+        let mut keyword_index: HashMap<String, usize> = HashMap::new();
+        let mut keywords: Vec<String> = Vec::new();
+        let mut keyword_rules: Vec<Vec<u32>> = Vec::new();
+        let mut compiled = Vec::with_capacity(rules.len());
+        for (i, r) in rules.iter().enumerate() {
+            let err = |message: String| CompileError {
+                rule: r.id.clone(),
+                message,
+            };
+            let regex = regex::bytes::RegexBuilder::new(&r.regex)
+                .size_limit(32 * 1024 * 1024)
+                .build()
+                .map_err(|e| err(e.to_string()))?;
+            let secret_group = regex
+                .capture_names()
+                .position(|n| n == Some("secret"))
+                .ok_or_else(|| err("regex has no named group `secret`".into()))?;
+            let placeholders = if r.placeholders.is_empty() {
+                None
+            } else {
+                Some(RegexSet::new(&r.placeholders).map_err(|e| err(e.to_string()))?)
+            };
+            for kw in &r.keywords {
+                let kw = kw.to_ascii_lowercase();
+                let k = *keyword_index.entry(kw.clone()).or_insert_with(|| {
+                    keywords.push(kw);
+                    keyword_rules.push(Vec::new());
+                    keywords.len() - 1
+                });
+                if !keyword_rules[k].contains(&(i as u32)) {
+                    keyword_rules[k].push(i as u32);
+                }
+            }
+            compiled.push(Compiled {
+                regex,
+                secret_group,
+                min_entropy: r.min_entropy,
+                placeholders,
+                checks: r.checks.clone(),
+                multiline: r.multiline,
+                generic: r.generic,
+            });
+        }
+        let prefilter = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&keywords)
+            .map_err(|e| CompileError {
+                rule: "(keywords)".into(),
+                message: e.to_string(),
+            })?;
+        Ok(Matcher {
+            compiled,
+            ids: rules.iter().map(|r| r.id.clone()).collect(),
+            severities: rules.iter().map(|r| r.severity).collect(),
+            prefilter,
+            keyword_rules,
+        })
+    }
+
+    /// Number of compiled rules.
+    pub fn len(&self) -> usize {
+        self.compiled.len()
+    }
+
+    /// True when no rule is compiled.
+    pub fn is_empty(&self) -> bool {
+        self.compiled.is_empty()
+    }
+
+    /// The id of rule `i`.
+    pub fn rule_id(&self, i: usize) -> &str {
+        &self.ids[i]
+    }
+
+    /// The severity of rule `i`.
+    pub fn severity(&self, i: usize) -> Severity {
+        self.severities[i]
+    }
+
+    /// Every confirmed match in `data`, sorted by position.
+    pub fn find(&self, data: &[u8]) -> Vec<RawMatch> {
+        // (rule, window start, window end) for every keyword hit.
+        let mut windows: Vec<(u32, usize, usize)> = Vec::new();
+        for hit in self.prefilter.find_overlapping_iter(data) {
+            for &rule in &self.keyword_rules[hit.pattern().as_usize()] {
+                let multiline = self.compiled[rule as usize].multiline;
+                let (ws, we) = window(data, hit.start(), hit.end(), multiline);
+                windows.push((rule, ws, we));
+            }
+        }
+        if windows.is_empty() {
+            return Vec::new();
+        }
+        windows.sort_unstable();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < windows.len() {
+            let (rule, start, mut end) = windows[i];
+            i += 1;
+            while i < windows.len() && windows[i].0 == rule && windows[i].1 <= end {
+                end = end.max(windows[i].2);
+                i += 1;
+            }
+            self.confirm(rule as usize, data, start, end, &mut out);
+        }
+        self.drop_generic_duplicates(&mut out);
+        out.sort_by_key(|m| (m.span.start, m.rule));
+        out
+    }
+
+    fn confirm(&self, rule: usize, data: &[u8], start: usize, end: usize, out: &mut Vec<RawMatch>) {
+        let c = &self.compiled[rule];
+        let hay = &data[..end];
+        let mut locs: CaptureLocations = c.regex.capture_locations();
+        let mut pos = start;
+        while pos < end {
+            let Some(whole) = c.regex.captures_read_at(&mut locs, hay, pos) else {
+                break;
+            };
+            pos = if whole.end() > pos { whole.end() } else { pos + 1 };
+            let Some((ss, se)) = locs.get(c.secret_group) else {
+                continue;
+            };
+            if ss == se {
+                continue;
+            }
+            if self.accept(c, &data[ss..se]) {
+                out.push(RawMatch {
+                    rule,
+                    span: whole.start()..whole.end(),
+                    secret: ss..se,
+                });
+            }
+        }
+    }
+
+    fn accept(&self, c: &Compiled, secret: &[u8]) -> bool {
+        if filters::is_placeholder(secret) {
+            return false;
+        }
+        if let Some(set) = &c.placeholders {
+            if set.is_match(secret) {
+                return false;
+            }
+        }
+        if let Some(min) = c.min_entropy {
+            if filters::shannon_entropy(secret) < min {
+                return false;
+            }
+        }
+        c.checks.iter().all(|check| match check {
+            Check::Jwt => filters::decode_jwt_claims(secret).is_some(),
+        })
+    }
+
+    /// A generic rule's match is dropped where a specific rule's secret overlaps it.
+    fn drop_generic_duplicates(&self, out: &mut Vec<RawMatch>) {
+        if !out.iter().any(|m| self.compiled[m.rule].generic) {
+            return;
+        }
+        let specific: Vec<Range<usize>> = out
+            .iter()
+            .filter(|m| !self.compiled[m.rule].generic)
+            .map(|m| m.secret.clone())
+            .collect();
+        let mut generic_seen: Vec<Range<usize>> = Vec::new();
+        out.retain(|m| {
+            if !self.compiled[m.rule].generic {
+                return true;
+            }
+            let overlaps = |r: &Range<usize>| r.start < m.secret.end && m.secret.start < r.end;
+            if specific.iter().any(overlaps) || generic_seen.iter().any(overlaps) {
+                return false;
+            }
+            generic_seen.push(m.secret.clone());
+            true
+        });
+    }
+}
+
+/// The window a rule's regex searches around a keyword hit at `start..end`.
+fn window(data: &[u8], start: usize, end: usize, multiline: bool) -> (usize, usize) {
+    let lo = start.saturating_sub(BEFORE);
+    if multiline {
+        return (lo, (end + MULTILINE_AFTER).min(data.len()));
+    }
+    let ws = memchr::memrchr(b'\n', &data[lo..start]).map_or(lo, |p| lo + p + 1);
+    let hi = (end + AFTER).min(data.len());
+    if let Some(p) = memchr::memchr(b'\n', &data[end..hi]) {
+        return (ws, end + p);
+    }
+    // The line goes on past the window: finish the token the window cuts, so
+    // a regex never sees a truncated key as a whole one.
+    let slack_end = (hi + TOKEN_SLACK).min(data.len());
+    let we = data[hi..slack_end]
+        .iter()
+        .position(|&b| !is_token_byte(b))
+        .map_or(slack_end, |p| hi + p);
+    (ws, we)
+}
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'/' | b'=' | b'.')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(id: &str, kw: &str, re: &str) -> Rule {
+        let text = format!(
+            "[[rules]]\nid = {id:?}\nname = \"n\"\ndescription = \"d\"\nseverity = \"high\"\nkeywords = [{kw:?}]\nregex = '''{re}'''\n"
+        );
+        crate::rules::parse("t.toml", &text).unwrap().remove(0)
+    }
+
+    #[test]
+    fn finds_only_near_keywords_and_reports_secret_span() {
+        let m = Matcher::new(&[rule("tok", "tok_", r"\b(?P<secret>tok_[a-zA-Z0-9]{16})\b")]).unwrap();
+        let data = b"line one\nx = tok_Ab3dE5gH7jK9mN1p\nlast";
+        let found = m.find(data);
+        assert_eq!(found.len(), 1);
+        assert_eq!(&data[found[0].secret.clone()], b"tok_Ab3dE5gH7jK9mN1p");
+    }
+
+    #[test]
+    fn a_cut_line_never_yields_a_truncated_token() {
+        let m = Matcher::new(&[rule("tok", "tok_", r"(?P<secret>tok_[a-z]{8,})\b")]).unwrap();
+        let mut data = b"tok_".to_vec();
+        data.extend((0..AFTER + 100).map(|i| b'a' + (i * 7 % 26) as u8));
+        data.extend(b"Z");
+        let found = m.find(&data);
+        assert_eq!(found.len(), 1);
+        // The match runs to the end of the token, not to the window edge.
+        assert_eq!(found[0].secret.end, data.len() - 1);
+    }
+
+    #[test]
+    fn invalid_utf8_does_not_stop_matching() {
+        let m = Matcher::new(&[rule("tok", "tok_", r"(?P<secret>tok_[a-zA-Z0-9]{16})")]).unwrap();
+        let data = b"\xff\xfe\x80 tok_Ab3dE5gH7jK9mN1p \xc3";
+        assert_eq!(m.find(data).len(), 1);
+    }
+
+    #[test]
+    fn generic_rule_yields_to_specific_one() {
+        let mut g = rule("generic", "key", r#"key\s*=\s*"(?P<secret>[^"]+)""#);
+        g.generic = true;
+        let s = rule("tok", "tok_", r"(?P<secret>tok_[a-zA-Z0-9]{16})");
+        let m = Matcher::new(&[g, s]).unwrap();
+        let found = m.find(br#"key = "tok_Ab3dE5gH7jK9mN1p""#);
+        assert_eq!(found.len(), 1);
+        assert_eq!(m.rule_id(found[0].rule), "tok");
+    }
+}

@@ -1,0 +1,53 @@
+//! GitHub Actions workflow annotations: one `::error`/`::warning`/`::notice`
+//! command per finding, escaped as the runner expects.
+
+use super::Report;
+use crate::findings::Severity;
+use std::io::{self, Write};
+
+/// Write one annotation per finding.
+pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let rules = report.rule_index();
+    for f in report.findings {
+        let cmd = match f.severity {
+            Severity::Critical | Severity::High => "error",
+            Severity::Medium => "warning",
+            Severity::Low => "notice",
+        };
+        let name = rules.get(f.rule_id.as_str()).map_or(f.rule_id.as_str(), |r| r.name.as_str());
+        let message = format!(
+            "{name} ({}, {}): {} — revoke or rotate this key. fingerprint {}",
+            f.rule_id,
+            f.severity,
+            f.display_secret(report.show_secrets),
+            f.fingerprint
+        );
+        writeln!(
+            out,
+            "::{cmd} file={},line={},col={},title={}::{}",
+            property(&f.path),
+            f.line,
+            f.column,
+            property(&format!("keysweep: {name}")),
+            data(&message)
+        )?;
+    }
+    Ok(())
+}
+
+fn data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+fn property(s: &str) -> String {
+    data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escapes_workflow_command_values() {
+        assert_eq!(super::property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+        assert_eq!(super::data("x:y\r"), "x:y%0D");
+    }
+}

@@ -1,0 +1,56 @@
+//! The JSON reporter. The document is versioned (`"version": 1`); its schema
+//! is documented in README.md and only grows by adding fields.
+
+use super::Report;
+use crate::pipeline::Summary;
+use serde_json::{json, Value};
+use std::io::{self, Write};
+
+/// Schema version of the JSON report.
+pub const JSON_VERSION: u32 = 1;
+
+/// Write the JSON document.
+pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let rules = report.rule_index();
+    let findings: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let rule = rules.get(f.rule_id.as_str());
+            json!({
+                "rule_id": f.rule_id,
+                "rule_name": rule.map(|r| r.name.as_str()),
+                "severity": f.severity,
+                "path": f.path,
+                "line": f.line,
+                "column": f.column,
+                "secret": f.display_secret(report.show_secrets),
+                "redacted": !report.show_secrets,
+                "line_text": f.display_line(report.show_secrets),
+                "fingerprint": f.fingerprint,
+                "provenance": f.provenance,
+            })
+        })
+        .collect();
+    let by_sev: serde_json::Map<String, Value> = Summary::by_severity(report.findings)
+        .into_iter()
+        .map(|(s, n)| (s.as_str().to_string(), json!(n)))
+        .collect();
+    let s = report.summary;
+    let doc = json!({
+        "version": JSON_VERSION,
+        "tool": {"name": "keysweep", "version": env!("CARGO_PKG_VERSION")},
+        "findings": findings,
+        "summary": {
+            "files_scanned": s.files_scanned,
+            "bytes_scanned": s.bytes_scanned,
+            "skipped": s.skipped,
+            "suppressed_inline": s.suppressed_inline,
+            "rules": s.rules,
+            "elapsed_seconds": (s.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
+            "findings_by_severity": by_sev,
+        },
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}

@@ -1,0 +1,145 @@
+//! The text reporter: findings grouped by file, then a summary on stderr.
+
+use super::{escape_control, Report};
+use crate::findings::Severity;
+use crate::pipeline::Summary;
+use crate::sources::SkipReason;
+use owo_colors::{OwoColorize, Style};
+use std::io::{self, Write};
+
+/// How many skipped binary files and symlinks the summary lists by name
+/// before it only counts them (all are listed with `--verbose`).
+const LIST_QUIET_SKIPS: usize = 10;
+
+fn paint(on: bool, s: &str, style: Style) -> String {
+    if on {
+        s.style(style).to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+fn severity_style(s: Severity) -> Style {
+    match s {
+        Severity::Critical => Style::new().red().bold(),
+        Severity::High => Style::new().red(),
+        Severity::Medium => Style::new().yellow(),
+        Severity::Low => Style::new().blue(),
+    }
+}
+
+/// Write findings grouped by file.
+pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let rules = report.rule_index();
+    let c = report.color;
+    let mut current: Option<&str> = None;
+    for f in report.findings {
+        if current != Some(f.path.as_str()) {
+            if current.is_some() {
+                writeln!(out)?;
+            }
+            writeln!(out, "{}", paint(c, &escape_control(&f.path), Style::new().bold().underline()))?;
+            current = Some(&f.path);
+        }
+        let name = rules.get(f.rule_id.as_str()).map_or("", |r| r.name.as_str());
+        writeln!(
+            out,
+            "  {}  {}  {}  {}",
+            paint(c, &format!("{}:{}", f.line, f.column), Style::new().green()),
+            paint(c, &format!("{:<8}", f.severity.as_str()), severity_style(f.severity)),
+            paint(c, &f.rule_id, Style::new().cyan()),
+            escape_control(name),
+        )?;
+        writeln!(out, "      {}", escape_control(&f.display_line(report.show_secrets)))?;
+        writeln!(out, "      {}", paint(c, &format!("fingerprint {}", f.fingerprint), Style::new().dimmed()))?;
+    }
+    Ok(())
+}
+
+/// Write the run summary (meant for stderr): what was scanned, what was
+/// skipped and why, what was suppressed, and findings by severity.
+pub fn write_summary(
+    findings_by_severity: &[(Severity, usize)],
+    summary: &Summary,
+    color: bool,
+    verbose: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "keysweep: scanned {} file{} ({}) in {:.2}s with {} rules",
+        summary.files_scanned,
+        if summary.files_scanned == 1 { "" } else { "s" },
+        human_bytes(summary.bytes_scanned),
+        summary.elapsed.as_secs_f64(),
+        summary.rules,
+    )?;
+    if !summary.skipped.is_empty() {
+        let mut counts: Vec<(&str, usize)> = Vec::new();
+        for s in &summary.skipped {
+            match counts.iter_mut().find(|(l, _)| *l == s.reason.label()) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((s.reason.label(), 1)),
+            }
+        }
+        let parts: Vec<String> = counts.iter().map(|(l, n)| format!("{n} {l}")).collect();
+        writeln!(out, "skipped {} file(s): {}", summary.skipped.len(), parts.join(", "))?;
+        let mut quiet_listed = 0;
+        let mut quiet_hidden = 0;
+        for s in &summary.skipped {
+            let quiet = matches!(s.reason, SkipReason::Binary | SkipReason::Symlink);
+            if quiet && !verbose {
+                if quiet_listed >= LIST_QUIET_SKIPS {
+                    quiet_hidden += 1;
+                    continue;
+                }
+                quiet_listed += 1;
+            }
+            let detail = match &s.reason {
+                SkipReason::TooLarge { size } => format!("too large: {}", human_bytes(*size)),
+                SkipReason::Unreadable { error } => format!("unreadable: {error}"),
+                other => other.label().to_string(),
+            };
+            let line = format!("  {} ({})", escape_control(&s.path), escape_control(&detail));
+            if s.reason.is_warning() {
+                writeln!(out, "{}", paint(color, &format!("warning:{line}"), Style::new().yellow()))?;
+            } else {
+                writeln!(out, "{line}")?;
+            }
+        }
+        if quiet_hidden > 0 {
+            writeln!(out, "  (+{quiet_hidden} more binary files or symlinks; --verbose lists all)")?;
+        }
+    }
+    if summary.suppressed_inline > 0 {
+        writeln!(out, "suppressed {} finding(s) by inline keysweep:allow", summary.suppressed_inline)?;
+    }
+    let total: usize = findings_by_severity.iter().map(|(_, n)| n).sum();
+    if total == 0 {
+        writeln!(out, "{}", paint(color, "no findings", Style::new().green()))?;
+    } else {
+        let parts: Vec<String> = findings_by_severity
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(s, n)| paint(color, &format!("{n} {s}"), severity_style(*s)))
+            .collect();
+        writeln!(out, "{total} finding(s): {}", parts.join(", "))?;
+    }
+    Ok(())
+}
+
+/// Bytes in B, KiB, MiB or GiB.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}

@@ -1,0 +1,228 @@
+//! Rules: the data that says what a secret looks like.
+//!
+//! One TOML file per provider lives in `rules/` and is embedded at build time
+//! (see `build.rs`); users add their own with `--rules PATH`. This module owns
+//! the schema ([`Rule`]), loading and structural validation ([`load_embedded`],
+//! [`load_path`]), and [`check`], which runs each rule's examples through the
+//! very matcher the scanner uses. Nothing here knows about any provider: adding
+//! one is a data change.
+
+mod check;
+mod template;
+
+pub use check::{check, CheckFailure};
+pub use template::expand as expand_template;
+
+use crate::findings::Severity;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
+
+/// Content checks a rule can ask for beyond its regex, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Check {
+    /// The secret holds a JWT (from its first `eyJ`) whose header and payload
+    /// decode (base64url) to JSON objects. The signature is never verified.
+    Jwt,
+}
+
+/// One detection rule, as written in a rules file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// Stable identifier: lowercase letters, digits and `-`. Reports, baselines
+    /// and `--rule` / `--disable-rule` use it.
+    pub id: String,
+    /// Human name of what it finds, e.g. "Stripe secret key".
+    pub name: String,
+    /// One or two sentences: what the secret grants and what to do.
+    pub description: String,
+    /// How bad a leak is.
+    pub severity: Severity,
+    /// Literals (matched case-insensitively) of which at least one occurs in
+    /// every match; the prefilter runs the regex only near them.
+    pub keywords: Vec<String>,
+    /// The regex; its named group `secret` is the secret itself.
+    pub regex: String,
+    /// Minimum Shannon entropy (bits per byte) of the secret.
+    #[serde(default)]
+    pub min_entropy: Option<f64>,
+    /// Extra regexes: a secret matching any of them is a placeholder.
+    #[serde(default)]
+    pub placeholders: Vec<String>,
+    /// Named content checks the secret must pass.
+    #[serde(default)]
+    pub checks: Vec<Check>,
+    /// The match may span lines (PEM blocks, JSON with embedded keys).
+    #[serde(default)]
+    pub multiline: bool,
+    /// A catch-all rule (e.g. `api_key = "..."`): dropped where a specific rule
+    /// found the same secret.
+    #[serde(default)]
+    pub generic: bool,
+    /// Documentation URLs.
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// Strings that must each produce exactly one finding of this rule.
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// Strings that must produce no finding of this rule.
+    #[serde(default)]
+    pub counterexamples: Vec<String>,
+    /// The file this rule was loaded from (set by the loader).
+    #[serde(skip)]
+    pub source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    #[serde(default)]
+    rules: Vec<Rule>,
+}
+
+/// A rules file that cannot be used. Every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    /// The file or directory could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// What was being read.
+        path: PathBuf,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+    /// The TOML does not parse or does not fit the schema.
+    #[error("{file}: {message}")]
+    Parse {
+        /// The rules file.
+        file: String,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// A rule is structurally wrong (bad id, regex, keyword...).
+    #[error("{file}: rule `{rule}`: {message}")]
+    Invalid {
+        /// The rules file.
+        file: String,
+        /// The rule id.
+        rule: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Parse one rules file's text. `file` names it in errors.
+pub fn parse(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
+    let parsed: RuleFile = toml::from_str(text).map_err(|e| RuleError::Parse {
+        file: file.to_string(),
+        message: one_line(&e.to_string()),
+    })?;
+    let mut rules = parsed.rules;
+    for r in &mut rules {
+        r.source = file.to_string();
+        validate(r)?;
+    }
+    Ok(rules)
+}
+
+/// The rules shipped in the binary.
+pub fn load_embedded() -> Result<Vec<Rule>, RuleError> {
+    let mut all = Vec::new();
+    for (name, text) in EMBEDDED_RULES {
+        all.extend(parse(name, text)?);
+    }
+    ensure_unique(&all)?;
+    Ok(all)
+}
+
+/// Load a rules file, or every `*.toml` file in a directory (sorted by name).
+pub fn load_path(path: &Path) -> Result<Vec<Rule>, RuleError> {
+    let io = |source| RuleError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    let files = if meta.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(io)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        files
+    } else {
+        vec![path.to_path_buf()]
+    };
+    let mut all = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).map_err(|source| RuleError::Io {
+            path: f.clone(),
+            source,
+        })?;
+        all.extend(parse(&f.display().to_string(), &text)?);
+    }
+    Ok(all)
+}
+
+/// Fail when two rules share an id, naming both files.
+pub fn ensure_unique(rules: &[Rule]) -> Result<(), RuleError> {
+    let mut seen: HashMap<&str, &str> = HashMap::new();
+    for r in rules {
+        if let Some(first) = seen.insert(&r.id, &r.source) {
+            return Err(RuleError::Invalid {
+                file: r.source.clone(),
+                rule: r.id.clone(),
+                message: format!("duplicate rule id (also defined in {first})"),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn validate(r: &Rule) -> Result<(), RuleError> {
+    let bad = |message: String| RuleError::Invalid {
+        file: r.source.clone(),
+        rule: r.id.clone(),
+        message,
+    };
+    if r.id.is_empty()
+        || !r
+            .id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(bad("id must be non-empty lowercase letters, digits and `-`".into()));
+    }
+    if r.name.trim().is_empty() || r.description.trim().is_empty() {
+        return Err(bad("name and description must not be empty".into()));
+    }
+    if r.keywords.is_empty() || r.keywords.iter().any(|k| k.len() < 3) {
+        return Err(bad(
+            "needs at least one keyword, each at least 3 characters".into(),
+        ));
+    }
+    let re = regex::bytes::Regex::new(&r.regex).map_err(|e| bad(format!("regex: {}", one_line(&e.to_string()))))?;
+    if !re.capture_names().any(|n| n == Some("secret")) {
+        return Err(bad("regex has no named group `secret`".into()));
+    }
+    for p in &r.placeholders {
+        regex::Regex::new(p).map_err(|e| bad(format!("placeholder regex: {}", one_line(&e.to_string()))))?;
+    }
+    if let Some(e) = r.min_entropy {
+        if !(0.0..=8.0).contains(&e) {
+            return Err(bad("min_entropy must be between 0 and 8".into()));
+        }
+    }
+    for ex in r.examples.iter().chain(&r.counterexamples) {
+        template::expand(ex, "").map_err(|m| bad(format!("example `{ex}`: {m}")))?;
+    }
+    Ok(())
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
