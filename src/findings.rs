@@ -118,24 +118,47 @@ pub fn fingerprint(rule_id: &str, secret: &str, path: &str) -> String {
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Redact a secret: keep its recognisable prefix (up to and including the last
-/// `_` or `-` within the first 12 characters, e.g. `sk_live_`, `ghp_`, `sk-proj-`)
-/// and its last 4 characters; short secrets are fully masked.
+/// Redact a secret: keep its recognisable prefix and its last 4 characters;
+/// short secrets are fully masked.
+///
+/// The prefix is the run of leading segments that look like a vendor tag
+/// (`sk_live_`, `ghp_`, `sk-proj-`, `xoxb-`, `SG.`): each segment 1..=12
+/// characters of one case (letters and digits, not mixed case), followed by
+/// `_`, `-` or `.`, at most 16 characters in all, leaving at least 8 behind.
+/// Random tokens rarely start with such a run, so they show only `****` and
+/// their last 4 characters.
 pub fn redact(secret: &str) -> String {
     let chars: Vec<char> = secret.chars().collect();
     let n = chars.len();
     if n < 12 {
         return "*".repeat(n.max(4));
     }
-    let prefix_len = chars[..12.min(n)]
-        .iter()
-        .rposition(|&c| c == '_' || c == '-')
-        .map(|i| i + 1)
-        .filter(|&p| p + 8 <= n)
-        .unwrap_or(0);
-    let head: String = chars[..prefix_len].iter().collect();
+    let head: String = chars[..vendor_prefix_len(&chars)].iter().collect();
     let tail: String = chars[n - 4..].iter().collect();
     format!("{head}****{tail}")
+}
+
+fn vendor_prefix_len(chars: &[char]) -> usize {
+    let mut prefix = 0;
+    let mut seg_start = 0;
+    for (i, &c) in chars.iter().enumerate().take(16) {
+        if matches!(c, '_' | '-' | '.') {
+            let seg = &chars[seg_start..i];
+            let lower = seg.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+            let upper = seg.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+            if seg.is_empty() || seg.len() > 12 || !(lower || upper) {
+                break;
+            }
+            if i + 1 + 8 > chars.len() {
+                break;
+            }
+            prefix = i + 1;
+            seg_start = i + 1;
+        } else if !c.is_ascii_alphanumeric() {
+            break;
+        }
+    }
+    prefix
 }
 
 #[cfg(test)]
@@ -148,6 +171,10 @@ mod tests {
         assert_eq!(redact("ghp_0123456789abcdefghijklmnopqrstuvwxyz"), "ghp_****wxyz");
         assert_eq!(redact("AKIA0123456789ABCDEF"), "****CDEF");
         assert_eq!(redact("short"), "*****");
+        assert_eq!(redact("sk-ant-api03-0123456789abcdefghij"), "sk-ant-api03-****ghij");
+        assert_eq!(redact("SG.aBcDeFgHiJkLmNoPqRsTuV.0123456789"), "SG.****6789");
+        // A random token with an early `_` keeps nothing of its head.
+        assert_eq!(redact("hdWLhyDZ8n_0123456789wxyz"), "****wxyz");
     }
 
     #[test]
