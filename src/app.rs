@@ -33,7 +33,8 @@ pub fn scan(config: &ScanConfig) -> Result<u8> {
     };
     match &config.output {
         Some(path) => {
-            let file = std::fs::File::create(path).with_context(|| format!("--output {}", path.display()))?;
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("--output {}", path.display()))?;
             let mut w = BufWriter::new(file);
             report::write(config.format, &rep, &mut w)
                 .and_then(|()| w.flush())
@@ -49,7 +50,13 @@ pub fn scan(config: &ScanConfig) -> Result<u8> {
         let by_sev = Summary::by_severity(&result.findings);
         let stderr = io::stderr();
         let mut e = stderr.lock();
-        report::write_summary(&by_sev, &result.summary, config.color_summary, config.verbose, &mut e)?;
+        report::write_summary(
+            &by_sev,
+            &result.summary,
+            config.color_summary,
+            config.verbose,
+            &mut e,
+        )?;
     }
     let failing = result.findings.iter().any(|f| f.severity >= config.fail_on);
     Ok(if failing && !config.exit_zero {
@@ -115,12 +122,24 @@ pub fn rules_check(files: &[PathBuf]) -> Result<u8> {
     for f in &failures {
         writeln!(w, "FAIL {f}")?;
     }
-    let examples: usize = loaded.iter().map(|r| r.examples.len() + r.counterexamples.len()).sum();
+    let examples: usize = loaded
+        .iter()
+        .map(|r| r.examples.len() + r.counterexamples.len())
+        .sum();
     if failures.is_empty() {
-        writeln!(w, "ok: {} rule(s), {examples} example(s) passed", loaded.len())?;
+        writeln!(
+            w,
+            "ok: {} rule(s), {examples} example(s) passed",
+            loaded.len()
+        )?;
         Ok(EXIT_CLEAN)
     } else {
-        writeln!(w, "{} failure(s) in {} rule(s)", failures.len(), loaded.len())?;
+        writeln!(
+            w,
+            "{} failure(s) in {} rule(s)",
+            failures.len(),
+            loaded.len()
+        )?;
         Ok(EXIT_FINDINGS)
     }
 }

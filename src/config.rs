@@ -57,7 +57,9 @@ impl ScanConfig {
         let color_report = match out.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => out.output.is_none() && color_allowed() && std::io::stdout().is_terminal(),
+            ColorChoice::Auto => {
+                out.output.is_none() && color_allowed() && std::io::stdout().is_terminal()
+            }
         };
         let color_summary = match out.color {
             ColorChoice::Always => true,
@@ -95,7 +97,8 @@ fn color_allowed() -> bool {
 pub fn select_rules(args: &RuleArgs) -> Result<Vec<Rule>> {
     let mut all = rules::load_embedded().context("built-in rules")?;
     for path in &args.rules {
-        let extra = rules::load_path(path).with_context(|| format!("--rules {}", path.display()))?;
+        let extra =
+            rules::load_path(path).with_context(|| format!("--rules {}", path.display()))?;
         all.extend(extra);
     }
     rules::ensure_unique(&all)?;

@@ -11,7 +11,17 @@ use std::fmt;
 
 /// How bad a leak of this kind is. Ordered: `Low < Medium < High < Critical`.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -144,8 +154,12 @@ fn vendor_prefix_len(chars: &[char]) -> usize {
     for (i, &c) in chars.iter().enumerate().take(16) {
         if matches!(c, '_' | '-' | '.') {
             let seg = &chars[seg_start..i];
-            let lower = seg.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-            let upper = seg.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+            let lower = seg
+                .iter()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+            let upper = seg
+                .iter()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
             if seg.is_empty() || seg.len() > 12 || !(lower || upper) {
                 break;
             }
@@ -168,11 +182,20 @@ mod tests {
     #[test]
     fn redact_keeps_prefix_and_last_four() {
         assert_eq!(redact("sk_live_0123456789abcdefghij"), "sk_live_****ghij");
-        assert_eq!(redact("ghp_0123456789abcdefghijklmnopqrstuvwxyz"), "ghp_****wxyz");
+        assert_eq!(
+            redact("ghp_0123456789abcdefghijklmnopqrstuvwxyz"),
+            "ghp_****wxyz"
+        );
         assert_eq!(redact("AKIA0123456789ABCDEF"), "****CDEF");
         assert_eq!(redact("short"), "*****");
-        assert_eq!(redact("sk-ant-api03-0123456789abcdefghij"), "sk-ant-api03-****ghij");
-        assert_eq!(redact("SG.aBcDeFgHiJkLmNoPqRsTuV.0123456789"), "SG.****6789");
+        assert_eq!(
+            redact("sk-ant-api03-0123456789abcdefghij"),
+            "sk-ant-api03-****ghij"
+        );
+        assert_eq!(
+            redact("SG.aBcDeFgHiJkLmNoPqRsTuV.0123456789"),
+            "SG.****6789"
+        );
         // A random token with an early `_` keeps nothing of its head.
         assert_eq!(redact("hdWLhyDZ8n_0123456789wxyz"), "****wxyz");
     }

@@ -71,7 +71,10 @@ pub fn scan(source: &dyn Source, matcher: &Matcher) -> Result<ScanResult, Source
             suppressed.fetch_add(s, Ordering::Relaxed);
         }
         if !f.is_empty() {
-            found.lock().unwrap_or_else(|e| e.into_inner()).append(&mut f);
+            found
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .append(&mut f);
         }
     })?;
     let mut findings = found.into_inner().unwrap_or_else(|e| e.into_inner());
@@ -113,7 +116,8 @@ pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> (Vec<Finding>, u6
         // The secret's own line and column (it may start below the match in
         // multi-line rules).
         let secret_line = line + memchr::memchr_iter(b'\n', &data[start..m.secret.start]).count();
-        let secret_line_start = memchr::memrchr(b'\n', &data[..m.secret.start]).map_or(0, |p| p + 1);
+        let secret_line_start =
+            memchr::memrchr(b'\n', &data[..m.secret.start]).map_or(0, |p| p + 1);
         let column = String::from_utf8_lossy(&data[secret_line_start..m.secret.start])
             .chars()
             .count()
@@ -145,7 +149,8 @@ fn context(data: &[u8], line_start: usize, secret: std::ops::Range<usize>) -> (S
         before.push('…');
     }
     before.push_str(&String::from_utf8_lossy(&data[from..secret.start]));
-    let line_end = memchr::memchr(b'\n', &data[secret.end..]).map_or(data.len(), |p| secret.end + p);
+    let line_end =
+        memchr::memchr(b'\n', &data[secret.end..]).map_or(data.len(), |p| secret.end + p);
     let to = line_end.min(secret.end + CONTEXT);
     let mut after = String::from_utf8_lossy(&data[secret.end..to])
         .trim_end_matches('\r')

@@ -22,7 +22,9 @@ const PLACEHOLDER_PATTERNS: &[&str] = &[
 
 fn placeholder_set() -> &'static RegexSet {
     static SET: OnceLock<RegexSet> = OnceLock::new();
-    SET.get_or_init(|| RegexSet::new(PLACEHOLDER_PATTERNS).expect("built-in placeholder patterns compile"))
+    SET.get_or_init(|| {
+        RegexSet::new(PLACEHOLDER_PATTERNS).expect("built-in placeholder patterns compile")
+    })
 }
 
 /// True when `secret` is a stand-in rather than a key: a known placeholder

@@ -196,7 +196,11 @@ impl Matcher {
             let Some(whole) = c.regex.captures_read_at(&mut locs, hay, pos) else {
                 break;
             };
-            pos = if whole.end() > pos { whole.end() } else { pos + 1 };
+            pos = if whole.end() > pos {
+                whole.end()
+            } else {
+                pos + 1
+            };
             let Some((ss, se)) = locs.get(c.secret_group) else {
                 continue;
             };
@@ -295,7 +299,8 @@ mod tests {
 
     #[test]
     fn finds_only_near_keywords_and_reports_secret_span() {
-        let m = Matcher::new(&[rule("tok", "tok_", r"\b(?P<secret>tok_[a-zA-Z0-9]{16})\b")]).unwrap();
+        let m =
+            Matcher::new(&[rule("tok", "tok_", r"\b(?P<secret>tok_[a-zA-Z0-9]{16})\b")]).unwrap();
         let data = b"line one\nx = tok_Ab3dE5gH7jK9mN1p\nlast";
         let found = m.find(data);
         assert_eq!(found.len(), 1);

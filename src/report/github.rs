@@ -14,7 +14,9 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             Severity::Medium => "warning",
             Severity::Low => "notice",
         };
-        let name = rules.get(f.rule_id.as_str()).map_or(f.rule_id.as_str(), |r| r.name.as_str());
+        let name = rules
+            .get(f.rule_id.as_str())
+            .map_or(f.rule_id.as_str(), |r| r.name.as_str());
         let message = format!(
             "{name} ({}, {}): {} — revoke or rotate this key. fingerprint {}",
             f.rule_id,
@@ -36,7 +38,9 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn property(s: &str) -> String {

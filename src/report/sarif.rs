@@ -67,7 +67,11 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             rule
         })
         .collect();
-    let names: HashMap<&str, &str> = report.rules.iter().map(|r| (r.id.as_str(), r.name.as_str())).collect();
+    let names: HashMap<&str, &str> = report
+        .rules
+        .iter()
+        .map(|r| (r.id.as_str(), r.name.as_str()))
+        .collect();
     let results: Vec<Value> = report
         .findings
         .iter()
@@ -100,7 +104,12 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         .summary
         .skipped
         .iter()
-        .filter(|s| !matches!(s.reason, crate::sources::SkipReason::Binary | crate::sources::SkipReason::Symlink))
+        .filter(|s| {
+            !matches!(
+                s.reason,
+                crate::sources::SkipReason::Binary | crate::sources::SkipReason::Symlink
+            )
+        })
         .map(|s| {
             json!({
                 "level": if s.reason.is_warning() { "warning" } else { "note" },
@@ -137,9 +146,11 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
 fn artifact(path: &str) -> Value {
     let p = Path::new(path);
     let rel = if p.is_absolute() {
-        std::env::current_dir()
-            .ok()
-            .and_then(|cwd| p.strip_prefix(cwd).ok().map(|r| r.to_string_lossy().into_owned()))
+        std::env::current_dir().ok().and_then(|cwd| {
+            p.strip_prefix(cwd)
+                .ok()
+                .map(|r| r.to_string_lossy().into_owned())
+        })
     } else {
         Some(path.to_string())
     };

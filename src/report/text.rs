@@ -38,20 +38,42 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             if current.is_some() {
                 writeln!(out)?;
             }
-            writeln!(out, "{}", paint(c, &escape_control(&f.path), Style::new().bold().underline()))?;
+            writeln!(
+                out,
+                "{}",
+                paint(c, &escape_control(&f.path), Style::new().bold().underline())
+            )?;
             current = Some(&f.path);
         }
-        let name = rules.get(f.rule_id.as_str()).map_or("", |r| r.name.as_str());
+        let name = rules
+            .get(f.rule_id.as_str())
+            .map_or("", |r| r.name.as_str());
         writeln!(
             out,
             "  {}  {}  {}  {}",
             paint(c, &format!("{}:{}", f.line, f.column), Style::new().green()),
-            paint(c, &format!("{:<8}", f.severity.as_str()), severity_style(f.severity)),
+            paint(
+                c,
+                &format!("{:<8}", f.severity.as_str()),
+                severity_style(f.severity)
+            ),
             paint(c, &f.rule_id, Style::new().cyan()),
             escape_control(name),
         )?;
-        writeln!(out, "      {}", escape_control(&f.display_line(report.show_secrets)))?;
-        writeln!(out, "      {}", paint(c, &format!("fingerprint {}", f.fingerprint), Style::new().dimmed()))?;
+        writeln!(
+            out,
+            "      {}",
+            escape_control(&f.display_line(report.show_secrets))
+        )?;
+        writeln!(
+            out,
+            "      {}",
+            paint(
+                c,
+                &format!("fingerprint {}", f.fingerprint),
+                Style::new().dimmed()
+            )
+        )?;
     }
     Ok(())
 }
@@ -83,7 +105,12 @@ pub fn write_summary(
             }
         }
         let parts: Vec<String> = counts.iter().map(|(l, n)| format!("{n} {l}")).collect();
-        writeln!(out, "skipped {} file(s): {}", summary.skipped.len(), parts.join(", "))?;
+        writeln!(
+            out,
+            "skipped {} file(s): {}",
+            summary.skipped.len(),
+            parts.join(", ")
+        )?;
         let mut quiet_listed = 0;
         let mut quiet_hidden = 0;
         for s in &summary.skipped {
@@ -100,19 +127,34 @@ pub fn write_summary(
                 SkipReason::Unreadable { error } => format!("unreadable: {error}"),
                 other => other.label().to_string(),
             };
-            let line = format!("  {} ({})", escape_control(&s.path), escape_control(&detail));
+            let line = format!(
+                "  {} ({})",
+                escape_control(&s.path),
+                escape_control(&detail)
+            );
             if s.reason.is_warning() {
-                writeln!(out, "{}", paint(color, &format!("warning:{line}"), Style::new().yellow()))?;
+                writeln!(
+                    out,
+                    "{}",
+                    paint(color, &format!("warning:{line}"), Style::new().yellow())
+                )?;
             } else {
                 writeln!(out, "{line}")?;
             }
         }
         if quiet_hidden > 0 {
-            writeln!(out, "  (+{quiet_hidden} more binary files or symlinks; --verbose lists all)")?;
+            writeln!(
+                out,
+                "  (+{quiet_hidden} more binary files or symlinks; --verbose lists all)"
+            )?;
         }
     }
     if summary.suppressed_inline > 0 {
-        writeln!(out, "suppressed {} finding(s) by inline keysweep:allow", summary.suppressed_inline)?;
+        writeln!(
+            out,
+            "suppressed {} finding(s) by inline keysweep:allow",
+            summary.suppressed_inline
+        )?;
     }
     let total: usize = findings_by_severity.iter().map(|(_, n)| n).sum();
     if total == 0 {

@@ -102,7 +102,11 @@ mod tests {
         assert!(!rules.is_empty());
         let failures = check(&rules);
         let listed: Vec<String> = failures.iter().map(ToString::to_string).collect();
-        assert!(failures.is_empty(), "rule examples failed:\n{}", listed.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "rule examples failed:\n{}",
+            listed.join("\n")
+        );
     }
 
     #[test]

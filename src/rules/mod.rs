@@ -195,7 +195,9 @@ fn validate(r: &Rule) -> Result<(), RuleError> {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     {
-        return Err(bad("id must be non-empty lowercase letters, digits and `-`".into()));
+        return Err(bad(
+            "id must be non-empty lowercase letters, digits and `-`".into(),
+        ));
     }
     if r.name.trim().is_empty() || r.description.trim().is_empty() {
         return Err(bad("name and description must not be empty".into()));
@@ -205,12 +207,14 @@ fn validate(r: &Rule) -> Result<(), RuleError> {
             "needs at least one keyword, each at least 3 characters".into(),
         ));
     }
-    let re = regex::bytes::Regex::new(&r.regex).map_err(|e| bad(format!("regex: {}", one_line(&e.to_string()))))?;
+    let re = regex::bytes::Regex::new(&r.regex)
+        .map_err(|e| bad(format!("regex: {}", one_line(&e.to_string()))))?;
     if !re.capture_names().any(|n| n == Some("secret")) {
         return Err(bad("regex has no named group `secret`".into()));
     }
     for p in &r.placeholders {
-        regex::Regex::new(p).map_err(|e| bad(format!("placeholder regex: {}", one_line(&e.to_string()))))?;
+        regex::Regex::new(p)
+            .map_err(|e| bad(format!("placeholder regex: {}", one_line(&e.to_string()))))?;
     }
     if let Some(e) = r.min_entropy {
         if !(0.0..=8.0).contains(&e) {

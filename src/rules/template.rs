@@ -81,9 +81,9 @@ fn generate(spec: &str, rng: &mut Rng) -> Result<String, String> {
         let sig = rng.pick(B64URL, 43);
         return Ok(format!("{header}.{payload}.{sig}"));
     }
-    let (kind, len) = spec
-        .split_once(':')
-        .ok_or_else(|| format!("generator `{{{{{spec}}}}}` needs a length, e.g. `{{{{alnum:24}}}}`"))?;
+    let (kind, len) = spec.split_once(':').ok_or_else(|| {
+        format!("generator `{{{{{spec}}}}}` needs a length, e.g. `{{{{alnum:24}}}}`")
+    })?;
     let n: usize = len
         .parse()
         .ok()

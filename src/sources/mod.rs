@@ -65,7 +65,10 @@ impl SkipReason {
 
     /// True for skips the user should hear about as warnings.
     pub fn is_warning(&self) -> bool {
-        matches!(self, SkipReason::BrokenSymlink | SkipReason::Unreadable { .. })
+        matches!(
+            self,
+            SkipReason::BrokenSymlink | SkipReason::Unreadable { .. }
+        )
     }
 }
 

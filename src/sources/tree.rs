@@ -108,7 +108,12 @@ fn visit_entry(
             return;
         }
         Err(e) => {
-            stats.skip(path, SkipReason::Unreadable { error: e.to_string() });
+            stats.skip(
+                path,
+                SkipReason::Unreadable {
+                    error: e.to_string(),
+                },
+            );
             return;
         }
     }

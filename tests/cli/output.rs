@@ -25,7 +25,11 @@ fn sample_tree() -> TempDir {
             key("{{base64url:48}}", "snap-3")
         ),
     );
-    write(t.path(), "tests/fixture.py", format!("TEST_KEY = '{}'\n", key("sk_test_{{alnum:24}}", "snap-4")));
+    write(
+        t.path(),
+        "tests/fixture.py",
+        format!("TEST_KEY = '{}'\n", key("sk_test_{{alnum:24}}", "snap-4")),
+    );
     t
 }
 
@@ -50,8 +54,14 @@ fn run(t: &TempDir, format: &str) -> String {
 
 fn settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
-    s.add_filter(r#""elapsed_seconds": [0-9.]+"#, r#""elapsed_seconds": "[elapsed]""#);
-    s.add_filter(&format!(r#""{}""#, regex_escape(env!("CARGO_PKG_VERSION"))), r#""[version]""#);
+    s.add_filter(
+        r#""elapsed_seconds": [0-9.]+"#,
+        r#""elapsed_seconds": "[elapsed]""#,
+    );
+    s.add_filter(
+        &format!(r#""{}""#, regex_escape(env!("CARGO_PKG_VERSION"))),
+        r#""[version]""#,
+    );
     s
 }
 
@@ -95,9 +105,16 @@ fn sarif_has_what_github_needs() {
     assert!(rules.len() > 40, "all rules in effect are listed");
     for r in rules {
         for field in ["shortDescription", "fullDescription", "help"] {
-            assert!(r[field]["text"].as_str().is_some_and(|s| !s.is_empty()), "{field} in {r}");
+            assert!(
+                r[field]["text"].as_str().is_some_and(|s| !s.is_empty()),
+                "{field} in {r}"
+            );
         }
-        let sev: f64 = r["properties"]["security-severity"].as_str().unwrap().parse().unwrap();
+        let sev: f64 = r["properties"]["security-severity"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!((0.0..=10.0).contains(&sev));
     }
     let results = run["results"].as_array().unwrap();
@@ -106,7 +123,10 @@ fn sarif_has_what_github_needs() {
         assert!(res["partialFingerprints"]["keysweep/v1"].is_string());
         let loc = &res["locations"][0]["physicalLocation"];
         let uri = loc["artifactLocation"]["uri"].as_str().unwrap();
-        assert!(!uri.starts_with('/') && !uri.contains("://"), "relative uri: {uri}");
+        assert!(
+            !uri.starts_with('/') && !uri.contains("://"),
+            "relative uri: {uri}"
+        );
         assert!(loc["region"]["startLine"].as_u64().unwrap() >= 1);
         assert!(loc["region"]["startColumn"].as_u64().unwrap() >= 1);
     }
@@ -146,7 +166,11 @@ fn validate_sarif(doc: &str) {
         .iter_errors(&instance)
         .map(|e| format!("{} at {}", e, e.instance_path))
         .collect();
-    assert!(errors.is_empty(), "SARIF does not validate:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "SARIF does not validate:\n{}",
+        errors.join("\n")
+    );
 }
 
 #[test]
@@ -156,8 +180,17 @@ fn github_annotations() {
     assert_eq!(code, 1);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 4, "{out}");
-    assert!(lines[0].starts_with("::error file=.env,line=2,col=19,title=keysweep%3A "), "{}", lines[0]);
-    assert!(lines.iter().any(|l| l.starts_with("::warning file=tests/fixture.py,line=1,col=13,")), "{out}");
+    assert!(
+        lines[0].starts_with("::error file=.env,line=2,col=19,title=keysweep%3A "),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("::warning file=tests/fixture.py,line=1,col=13,")),
+        "{out}"
+    );
     assert!(!out.contains(&key("sk_live_{{alnum:24}}", "snap-1")));
 }
 
@@ -168,7 +201,8 @@ fn output_file_gets_the_report_and_stderr_the_summary() {
     assert_eq!(code, 1);
     assert!(out.is_empty(), "{out}");
     assert!(err.contains("finding(s)"), "{err}");
-    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(t.path().join("report.json")).unwrap()).unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(t.path().join("report.json")).unwrap()).unwrap();
     assert_eq!(doc["findings"].as_array().unwrap().len(), 4);
     let (code, _, err) = scan_in(t.path(), &["--output", "no/such/dir/r.txt"]);
     assert_eq!(code, 2);

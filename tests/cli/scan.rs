@@ -17,7 +17,10 @@ fn finds_key_in_hidden_env_file_and_redacts_it() {
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains(".env"), "{out}");
     assert!(out.contains("stripe-secret-key"), "{out}");
-    assert!(out.contains(&format!("sk_live_****{}", &k[k.len() - 4..])), "{out}");
+    assert!(
+        out.contains(&format!("sk_live_****{}", &k[k.len() - 4..])),
+        "{out}"
+    );
     assert!(!out.contains(&k), "secret printed unredacted: {out}");
     assert!(err.contains("1 finding(s): 1 critical"), "{err}");
 }
@@ -35,7 +38,11 @@ fn show_secrets_prints_the_key() {
 #[test]
 fn exit_codes_follow_fail_on_and_exit_zero() {
     let t = TempDir::new().unwrap();
-    write(t.path(), "a.env", format!("K={}\n", key("sk_test_{{alnum:24}}", "t")));
+    write(
+        t.path(),
+        "a.env",
+        format!("K={}\n", key("sk_test_{{alnum:24}}", "t")),
+    );
     assert_eq!(scan_in(t.path(), &[]).0, 1);
     assert_eq!(scan_in(t.path(), &["--fail-on", "medium"]).0, 1);
     assert_eq!(scan_in(t.path(), &["--fail-on", "high"]).0, 0);
@@ -59,7 +66,12 @@ fn honours_nested_gitignore_and_no_ignore() {
     write(t.path(), "vendor/x.txt", format!("k={}\n", live("d")));
     let (_, out, _) = scan_in(t.path(), &["--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let paths: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    let paths: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
     assert_eq!(paths, ["sub/app.txt"]);
     let (_, out, _) = scan_in(t.path(), &["--format", "json", "--no-ignore"]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -81,10 +93,18 @@ fn skips_binary_and_large_files_and_lists_them() {
     let mut bin = b"\x7fELF\0\0\0".to_vec();
     bin.extend(live("bin").as_bytes());
     write(t.path(), "app.bin", bin);
-    write(t.path(), "big.txt", format!("{}\n{}", "x".repeat(4096), live("big")));
+    write(
+        t.path(),
+        "big.txt",
+        format!("{}\n{}", "x".repeat(4096), live("big")),
+    );
     let (code, _, err) = scan_in(t.path(), &["--max-file-size", "1K"]);
     assert_eq!(code, 0);
-    assert!(err.contains("skipped 2 file(s): 1 binary, 1 too large") || err.contains("skipped 2 file(s): 1 too large, 1 binary"), "{err}");
+    assert!(
+        err.contains("skipped 2 file(s): 1 binary, 1 too large")
+            || err.contains("skipped 2 file(s): 1 too large, 1 binary"),
+        "{err}"
+    );
     assert!(err.contains("app.bin (binary)"), "{err}");
     assert!(err.contains("big.txt (too large: 4.0 KiB)"), "{err}");
 }
@@ -133,19 +153,30 @@ fn inline_allow_suppresses_and_is_counted() {
     write(
         t.path(),
         "test_payments.py",
-        format!("KEY = '{}'  # keysweep:allow test fixture\nOTHER = '{}'\n", live("x"), live("y")),
+        format!(
+            "KEY = '{}'  # keysweep:allow test fixture\nOTHER = '{}'\n",
+            live("x"),
+            live("y")
+        ),
     );
     let (code, out, err) = scan_in(t.path(), &[]);
     assert_eq!(code, 1);
     assert!(out.contains("test_payments.py"));
     assert_eq!(out.matches("stripe-secret-key").count(), 1, "{out}");
-    assert!(err.contains("suppressed 1 finding(s) by inline keysweep:allow"), "{err}");
+    assert!(
+        err.contains("suppressed 1 finding(s) by inline keysweep:allow"),
+        "{err}"
+    );
 }
 
 #[test]
 fn provider_doc_placeholders_are_not_findings() {
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/provider-doc-placeholders.md");
-    let (code, out, err) = scan_in(Path::new(env!("CARGO_MANIFEST_DIR")), &[fixture.to_str().unwrap(), "--no-ignore"]);
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/provider-doc-placeholders.md");
+    let (code, out, err) = scan_in(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &[fixture.to_str().unwrap(), "--no-ignore"],
+    );
     assert_eq!(code, 0, "placeholders reported:\n{out}{err}");
     assert!(err.contains("scanned 1 file"), "{err}");
 }
@@ -167,7 +198,10 @@ fn missing_path_is_a_one_line_error_with_exit_2() {
     let (code, out, err) = scan_in(t.path(), &["nope/missing"]);
     assert_eq!(code, 2);
     assert!(out.is_empty());
-    assert_eq!(err.trim(), "keysweep: error: nope/missing: no such file or directory");
+    assert_eq!(
+        err.trim(),
+        "keysweep: error: nope/missing: no such file or directory"
+    );
 }
 
 #[test]
@@ -216,7 +250,8 @@ fn symlinks_are_counted_and_followed_only_with_follow() {
     let outside = TempDir::new().unwrap();
     write(outside.path(), "target.env", format!("K={}\n", live("sym")));
     #[cfg(unix)]
-    std::os::unix::fs::symlink(outside.path().join("target.env"), t.path().join("link.env")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("target.env"), t.path().join("link.env"))
+        .unwrap();
     let (code, _, err) = scan_in(t.path(), &[]);
     assert_eq!(code, 0);
     assert!(err.contains("1 symlink"), "{err}");
@@ -228,7 +263,11 @@ fn symlinks_are_counted_and_followed_only_with_follow() {
 fn deep_trees_and_many_paths() {
     let t = TempDir::new().unwrap();
     let deep: String = (0..120).map(|i| format!("d{i}/")).collect();
-    write(t.path(), &format!("{deep}leak.txt"), format!("k={}\n", live("deep")));
+    write(
+        t.path(),
+        &format!("{deep}leak.txt"),
+        format!("k={}\n", live("deep")),
+    );
     write(t.path(), "a/one.txt", format!("k={}\n", live("one")));
     write(t.path(), "b/two.txt", format!("k={}\n", live("two")));
     let (code, out, _) = scan_in(t.path(), &["--format", "json"]);
@@ -237,7 +276,12 @@ fn deep_trees_and_many_paths() {
     assert_eq!(v["findings"].as_array().unwrap().len(), 3);
     let (_, out, _) = scan_in(t.path(), &["a", "b/two.txt", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let paths: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    let paths: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
     assert_eq!(paths, ["a/one.txt", "b/two.txt"]);
 }
 
@@ -245,23 +289,46 @@ fn deep_trees_and_many_paths() {
 fn output_is_identical_across_thread_counts() {
     let t = TempDir::new().unwrap();
     for i in 0..40 {
-        write(t.path(), &format!("dir{}/f{i}.env", i % 7), format!("A={}\nB={}\n", live(&format!("a{i}")), key("ghp_{{alnum:36}}", &i.to_string())));
+        write(
+            t.path(),
+            &format!("dir{}/f{i}.env", i % 7),
+            format!(
+                "A={}\nB={}\n",
+                live(&format!("a{i}")),
+                key("ghp_{{alnum:36}}", &i.to_string())
+            ),
+        );
     }
     let (_, one, _) = scan_in(t.path(), &["--threads", "1", "--format", "json", "--quiet"]);
     let (_, many, _) = scan_in(t.path(), &["--threads", "4", "--format", "json", "--quiet"]);
-    let strip = |s: &str| s.lines().filter(|l| !l.contains("elapsed_seconds")).collect::<Vec<_>>().join("\n");
+    let strip = |s: &str| {
+        s.lines()
+            .filter(|l| !l.contains("elapsed_seconds"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
     assert_eq!(strip(&one), strip(&many));
 }
 
 #[test]
 fn rule_selection_and_custom_rules() {
     let t = TempDir::new().unwrap();
-    write(t.path(), "a.txt", format!("{}\n{}\n", live("sel"), key("sk_test_{{alnum:24}}", "sel")));
-    let (_, out, _) = scan_in(t.path(), &["--rule", "stripe-test-secret-key", "--format", "json"]);
+    write(
+        t.path(),
+        "a.txt",
+        format!("{}\n{}\n", live("sel"), key("sk_test_{{alnum:24}}", "sel")),
+    );
+    let (_, out, _) = scan_in(
+        t.path(),
+        &["--rule", "stripe-test-secret-key", "--format", "json"],
+    );
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["findings"].as_array().unwrap().len(), 1);
     assert_eq!(v["findings"][0]["rule_id"], "stripe-test-secret-key");
-    let (_, out, _) = scan_in(t.path(), &["--disable-rule", "stripe-secret-key", "--format", "json"]);
+    let (_, out, _) = scan_in(
+        t.path(),
+        &["--disable-rule", "stripe-secret-key", "--format", "json"],
+    );
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["findings"].as_array().unwrap().len(), 1);
 
@@ -279,7 +346,11 @@ regex = '(?P<secret>acme_[a-z0-9]{20})'
 examples = ["acme_{{lower:20}}"]
 "#,
     );
-    write(t.path(), "b.txt", format!("{}\n", key("acme_{{lower:20}}", "acme")));
+    write(
+        t.path(),
+        "b.txt",
+        format!("{}\n", key("acme_{{lower:20}}", "acme")),
+    );
     let (code, out, _) = scan_in(t.path(), &["b.txt", "--rules", "rules", "--format", "json"]);
     assert_eq!(code, 1, "{out}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -292,7 +363,10 @@ fn invalid_rules_file_names_the_file() {
     write(t.path(), "bad.toml", "[[rules]]\nid = \"x\"\nname = 3\n");
     let (code, _, err) = scan_in(t.path(), &["--rules", "bad.toml"]);
     assert_eq!(code, 2);
-    assert!(err.starts_with("keysweep: error: --rules bad.toml: bad.toml: "), "{err}");
+    assert!(
+        err.starts_with("keysweep: error: --rules bad.toml: bad.toml: "),
+        "{err}"
+    );
     assert!(err.contains("line 3"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     write(t.path(), "noregex.toml", "[[rules]]\nid = \"x\"\nname = \"n\"\ndescription = \"d\"\nseverity = \"low\"\nkeywords = [\"abc\"]\nregex = '(abc'\n");
@@ -304,7 +378,11 @@ fn invalid_rules_file_names_the_file() {
 #[test]
 fn terminal_escapes_in_names_and_lines_are_escaped() {
     let t = TempDir::new().unwrap();
-    write(t.path(), "evil\x1b[2J.txt", format!("\x1b]0;pwned\x07 k={}\n", live("esc")));
+    write(
+        t.path(),
+        "evil\x1b[2J.txt",
+        format!("\x1b]0;pwned\x07 k={}\n", live("esc")),
+    );
     let (code, out, _) = scan_in(t.path(), &["--color", "never"]);
     assert_eq!(code, 1);
     assert!(!out.contains('\x1b'), "raw escape in output: {out:?}");

@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Run commands several times; print median wall time, CPU time, peak RSS and
+throughput, plus each command's ratio to the first one.
+
+usage: measure.py RUNS CORPUS_DIR NAME=COMMAND [NAME=COMMAND ...]
+"""
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+
+
+def corpus_size(root):
+    files = 0
+    size = 0
+    for dirpath, _, names in os.walk(root):
+        for n in names:
+            files += 1
+            size += os.path.getsize(os.path.join(dirpath, n))
+    return files, size
+
+
+def run_once(argv):
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        sys.exit(f"{argv[0]} exited {code}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
+
+
+def main():
+    runs = int(sys.argv[1])
+    files, size = corpus_size(sys.argv[2])
+    mb = size / 1e6
+    print(f"corpus: {files} files, {mb:.1f} MB; {runs} runs each, medians; {os.cpu_count()} cores")
+    print(f"{'tool':<10} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9} {'MB/s':>9} {'files/s':>10} {'vs first':>9}")
+    first = None
+    for spec in sys.argv[3:]:
+        name, cmd = spec.split("=", 1)
+        argv = shlex.split(cmd)
+        run_once(argv)  # warm-up
+        samples = [run_once(argv) for _ in range(runs)]
+        wall = statistics.median(s[0] for s in samples)
+        cpu = statistics.median(s[1] for s in samples)
+        rss = max(s[2] for s in samples)
+        first = first or wall
+        print(f"{name:<10} {wall:>8.3f} {cpu:>8.3f} {rss:>9.1f} {mb / wall:>9.0f} {files / wall:>10.0f} {wall / first:>8.2f}x")
+
+
+if __name__ == "__main__":
+    main()
