@@ -61,11 +61,27 @@ pub fn expand(text: &str, seed: &str) -> Result<String, String> {
         let close = after
             .find("}}")
             .ok_or_else(|| "unclosed `{{` generator".to_string())?;
-        out.push_str(&generate(&after[..close], &mut rng)?);
+        let spec = &after[..close];
+        if is_generator_shaped(spec) {
+            out.push_str(&generate(spec, &mut rng)?);
+        } else {
+            // Not ours (e.g. a GitHub Actions `${{ secrets.X }}` expression): keep it.
+            out.push_str(&rest[open..open + 2 + close + 2]);
+        }
         rest = &after[close + 2..];
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// `name` or `name:N` with an alphanumeric name: a generator (or a typo of
+/// one, which is an error rather than silently literal text).
+fn is_generator_shaped(spec: &str) -> bool {
+    let (name, len) = spec.split_once(':').unwrap_or((spec, "0"));
+    !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric())
+        && !len.is_empty()
+        && len.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn generate(spec: &str, rng: &mut Rng) -> Result<String, String> {
@@ -127,10 +143,17 @@ mod tests {
     }
 
     #[test]
+    fn leaves_foreign_braces_alone() {
+        let t = "KEY=${{ secrets.API_KEY }} {{ .Values.key }}";
+        assert_eq!(expand(t, "").unwrap(), t);
+    }
+
+    #[test]
     fn rejects_bad_generators() {
         assert!(expand("{{alnum}}", "").is_err());
         assert!(expand("{{nope:3}}", "").is_err());
         assert!(expand("{{alnum:3", "").is_err());
         assert!(expand("{{alnum:0}}", "").is_err());
+        assert!(expand("{{alnun:8}}", "").is_err());
     }
 }
