@@ -13,7 +13,8 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     files.sort();
-    let mut out = String::from("/// Rule files embedded from `rules/` at build time: (name, contents).\n");
+    let mut out =
+        String::from("/// Rule files embedded from `rules/` at build time: (name, contents).\n");
     out.push_str("pub static EMBEDDED_RULES: &[(&str, &str)] = &[\n");
     for f in &files {
         let name = f.file_name().expect("file name").to_string_lossy();
@@ -24,6 +25,7 @@ fn main() {
         ));
     }
     out.push_str("];\n");
-    let dest = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded_rules.rs");
+    let dest =
+        Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded_rules.rs");
     fs::write(dest, out).expect("write embedded_rules.rs");
 }

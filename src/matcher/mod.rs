@@ -6,18 +6,19 @@
 //! a small window around each of its keyword hits (the hit's line, bounded on
 //! both sides so one 50 MB line never becomes a 50 MB regex search). Candidate
 //! secrets then pass the placeholder, entropy and content checks in
-//! [`filters`]. The matcher is shared read-only across worker threads.
+//! [`filters`]; where secrets of several rules overlap, one finding is kept. The matcher is shared read-only across worker threads.
 
 mod filters;
 
 pub use filters::{decode_jwt_claims, is_placeholder, shannon_entropy};
 
 use crate::findings::Severity;
-use crate::rules::{Check, Rule};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use crate::rules::{compile_placeholders, compile_regex, Check, Rule};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::{CaptureLocations, Regex, RegexSet};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
+use std::sync::OnceLock;
 
 /// How far before a keyword hit a match may start (same line).
 const BEFORE: usize = 256;
@@ -29,13 +30,17 @@ const MULTILINE_AFTER: usize = 16 * 1024;
 /// How far a window end is stretched to finish a token.
 const TOKEN_SLACK: usize = 512;
 
-/// A rule compiled for matching.
+/// A rule's regexes, compiled on first use.
+type Lazy = OnceLock<Result<(Regex, usize, Option<RegexSet>), String>>;
+
+/// A rule prepared for matching. Its regexes compile the first time one of
+/// its keywords occurs, so start-up does not pay for rules a scan never needs.
 #[derive(Debug)]
 struct Compiled {
-    regex: Regex,
-    secret_group: usize,
+    pattern: String,
+    placeholder_patterns: Vec<String>,
+    lazy: Lazy,
     min_entropy: Option<f64>,
-    placeholders: Option<RegexSet>,
     checks: Vec<Check>,
     multiline: bool,
     generic: bool,
@@ -81,23 +86,6 @@ impl Matcher {
         let mut keyword_rules: Vec<Vec<u32>> = Vec::new();
         let mut compiled = Vec::with_capacity(rules.len());
         for (i, r) in rules.iter().enumerate() {
-            let err = |message: String| CompileError {
-                rule: r.id.clone(),
-                message,
-            };
-            let regex = regex::bytes::RegexBuilder::new(&r.regex)
-                .size_limit(32 * 1024 * 1024)
-                .build()
-                .map_err(|e| err(e.to_string()))?;
-            let secret_group = regex
-                .capture_names()
-                .position(|n| n == Some("secret"))
-                .ok_or_else(|| err("regex has no named group `secret`".into()))?;
-            let placeholders = if r.placeholders.is_empty() {
-                None
-            } else {
-                Some(RegexSet::new(&r.placeholders).map_err(|e| err(e.to_string()))?)
-            };
             for kw in &r.keywords {
                 let kw = kw.to_ascii_lowercase();
                 let k = *keyword_index.entry(kw.clone()).or_insert_with(|| {
@@ -110,10 +98,10 @@ impl Matcher {
                 }
             }
             compiled.push(Compiled {
-                regex,
-                secret_group,
+                pattern: r.regex.clone(),
+                placeholder_patterns: r.placeholders.clone(),
+                lazy: OnceLock::new(),
                 min_entropy: r.min_entropy,
-                placeholders,
                 checks: r.checks.clone(),
                 multiline: r.multiline,
                 generic: r.generic,
@@ -122,6 +110,7 @@ impl Matcher {
         let prefilter = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&keywords)
             .map_err(|e| CompileError {
                 rule: "(keywords)".into(),
@@ -134,6 +123,20 @@ impl Matcher {
             prefilter,
             keyword_rules,
         })
+    }
+
+    /// Compile every rule's regexes now; the first failure is returned.
+    /// (Scans compile lazily; `rules check` and the tests call this.)
+    pub fn compile_all(&self) -> Result<(), CompileError> {
+        for (i, c) in self.compiled.iter().enumerate() {
+            if let Err(message) = c.regexes() {
+                return Err(CompileError {
+                    rule: self.ids[i].clone(),
+                    message: message.clone(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Number of compiled rules.
@@ -182,18 +185,21 @@ impl Matcher {
             }
             self.confirm(rule as usize, data, start, end, &mut out);
         }
-        self.drop_generic_duplicates(&mut out);
+        self.dedupe_overlaps(&mut out);
         out.sort_by_key(|m| (m.span.start, m.rule));
         out
     }
 
     fn confirm(&self, rule: usize, data: &[u8], start: usize, end: usize, out: &mut Vec<RawMatch>) {
         let c = &self.compiled[rule];
+        let Ok((regex, secret_group, placeholders)) = c.regexes() else {
+            return; // reported by compile_all; the embedded rules are tested
+        };
         let hay = &data[..end];
-        let mut locs: CaptureLocations = c.regex.capture_locations();
+        let mut locs: CaptureLocations = regex.capture_locations();
         let mut pos = start;
         while pos < end {
-            let Some(whole) = c.regex.captures_read_at(&mut locs, hay, pos) else {
+            let Some(whole) = regex.captures_read_at(&mut locs, hay, pos) else {
                 break;
             };
             pos = if whole.end() > pos {
@@ -201,13 +207,13 @@ impl Matcher {
             } else {
                 pos + 1
             };
-            let Some((ss, se)) = locs.get(c.secret_group) else {
+            let Some((ss, se)) = locs.get(*secret_group) else {
                 continue;
             };
             if ss == se {
                 continue;
             }
-            if self.accept(c, &data[ss..se]) {
+            if accept(c, placeholders.as_ref(), &data[ss..se]) {
                 out.push(RawMatch {
                     rule,
                     span: whole.start()..whole.end(),
@@ -217,48 +223,66 @@ impl Matcher {
         }
     }
 
-    fn accept(&self, c: &Compiled, secret: &[u8]) -> bool {
-        if filters::is_placeholder(secret) {
-            return false;
-        }
-        if let Some(set) = &c.placeholders {
-            if set.is_match(secret) {
-                return false;
-            }
-        }
-        if let Some(min) = c.min_entropy {
-            if filters::shannon_entropy(secret) < min {
-                return false;
-            }
-        }
-        c.checks.iter().all(|check| match check {
-            Check::Jwt => filters::decode_jwt_claims(secret).is_some(),
-        })
-    }
-
-    /// A generic rule's match is dropped where a specific rule's secret overlaps it.
-    fn drop_generic_duplicates(&self, out: &mut Vec<RawMatch>) {
-        if !out.iter().any(|m| self.compiled[m.rule].generic) {
+    /// One secret, one finding: where secrets of different rules overlap,
+    /// keep a specific rule over a generic one, then the more severe rule,
+    /// then the longer secret.
+    fn dedupe_overlaps(&self, out: &mut Vec<RawMatch>) {
+        if out.len() < 2 {
             return;
         }
-        let specific: Vec<Range<usize>> = out
-            .iter()
-            .filter(|m| !self.compiled[m.rule].generic)
-            .map(|m| m.secret.clone())
-            .collect();
-        let mut generic_seen: Vec<Range<usize>> = Vec::new();
-        out.retain(|m| {
-            if !self.compiled[m.rule].generic {
-                return true;
-            }
-            let overlaps = |r: &Range<usize>| r.start < m.secret.end && m.secret.start < r.end;
-            if specific.iter().any(overlaps) || generic_seen.iter().any(overlaps) {
-                return false;
-            }
-            generic_seen.push(m.secret.clone());
-            true
+        let mut order: Vec<usize> = (0..out.len()).collect();
+        order.sort_by_key(|&i| {
+            let m = &out[i];
+            (
+                self.compiled[m.rule].generic,
+                std::cmp::Reverse(self.severities[m.rule]),
+                std::cmp::Reverse(m.secret.len()),
+                m.secret.start,
+            )
         });
+        // Kept secrets by start offset; kept ranges never overlap each other.
+        let mut kept: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut keep = vec![false; out.len()];
+        for i in order {
+            let r = &out[i].secret;
+            let before = kept.range(..r.end).next_back();
+            let overlaps = before.is_some_and(|(_, &end)| end > r.start);
+            if !overlaps {
+                kept.insert(r.start, r.end);
+                keep[i] = true;
+            }
+        }
+        let mut k = keep.into_iter();
+        out.retain(|_| k.next().unwrap_or(false));
     }
+}
+
+impl Compiled {
+    fn regexes(&self) -> &Result<(Regex, usize, Option<RegexSet>), String> {
+        self.lazy.get_or_init(|| {
+            let (re, group) = compile_regex(&self.pattern)?;
+            let placeholders = compile_placeholders(&self.placeholder_patterns)?;
+            Ok((re, group, placeholders))
+        })
+    }
+}
+
+/// The placeholder, entropy and content checks for one candidate secret.
+fn accept(c: &Compiled, placeholders: Option<&RegexSet>, secret: &[u8]) -> bool {
+    if filters::is_placeholder(secret) {
+        return false;
+    }
+    if placeholders.is_some_and(|set| set.is_match(secret)) {
+        return false;
+    }
+    if c.min_entropy
+        .is_some_and(|min| filters::shannon_entropy(secret) < min)
+    {
+        return false;
+    }
+    c.checks.iter().all(|check| match check {
+        Check::Jwt => filters::decode_jwt_claims(secret).is_some(),
+    })
 }
 
 /// The window a rule's regex searches around a keyword hit at `start..end`.
@@ -336,5 +360,15 @@ mod tests {
         let found = m.find(br#"key = "tok_Ab3dE5gH7jK9mN1p""#);
         assert_eq!(found.len(), 1);
         assert_eq!(m.rule_id(found[0].rule), "tok");
+    }
+
+    #[test]
+    fn overlapping_specific_rules_keep_the_longer_secret() {
+        let short = rule("short", "tok_", r"(?P<secret>tok_[a-zA-Z0-9]{8})");
+        let long = rule("long", "tok_", r"(?P<secret>tok_[a-zA-Z0-9]{16})");
+        let m = Matcher::new(&[short, long]).unwrap();
+        let found = m.find(b"a tok_Ab3dE5gH7jK9mN1p and tok_Zx8cV7bN");
+        let ids: Vec<&str> = found.iter().map(|f| m.rule_id(f.rule)).collect();
+        assert_eq!(ids, ["long", "short"]);
     }
 }

@@ -42,6 +42,10 @@ pub fn check(rules: &[Rule]) -> Vec<CheckFailure> {
                 continue;
             }
         };
+        if let Err(e) = matcher.compile_all() {
+            fail(format!("regex: {}", e.message));
+            continue;
+        }
         if rule.examples.is_empty() {
             fail("has no examples".into());
         }

@@ -115,8 +115,12 @@ pub enum RuleError {
     },
 }
 
-/// Parse one rules file's text. `file` names it in errors.
+/// Parse one rules file's text and validate it fully. `file` names it in errors.
 pub fn parse(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
+    parse_with(file, text, true)
+}
+
+fn parse_with(file: &str, text: &str, compile: bool) -> Result<Vec<Rule>, RuleError> {
     let parsed: RuleFile = toml::from_str(text).map_err(|e| RuleError::Parse {
         file: file.to_string(),
         message: one_line(&e.to_string()),
@@ -124,7 +128,7 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
     let mut rules = parsed.rules;
     for r in &mut rules {
         r.source = file.to_string();
-        validate(r)?;
+        validate(r, compile)?;
     }
     Ok(rules)
 }
@@ -133,7 +137,7 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
 pub fn load_embedded() -> Result<Vec<Rule>, RuleError> {
     let mut all = Vec::new();
     for (name, text) in EMBEDDED_RULES {
-        all.extend(parse(name, text)?);
+        all.extend(parse_with(name, text, false)?);
     }
     ensure_unique(&all)?;
     Ok(all)
@@ -183,7 +187,34 @@ pub fn ensure_unique(rules: &[Rule]) -> Result<(), RuleError> {
     Ok(())
 }
 
-fn validate(r: &Rule) -> Result<(), RuleError> {
+/// Compile a rule's regex exactly as the matcher does (one size limit for
+/// validation and scanning); returns it with the index of its `secret` group.
+pub fn compile_regex(pattern: &str) -> Result<(regex::bytes::Regex, usize), String> {
+    let re = regex::bytes::RegexBuilder::new(pattern)
+        .size_limit(32 * 1024 * 1024)
+        .build()
+        .map_err(|e| one_line(&e.to_string()))?;
+    let group = re
+        .capture_names()
+        .position(|n| n == Some("secret"))
+        .ok_or_else(|| "regex has no named group `secret`".to_string())?;
+    Ok((re, group))
+}
+
+/// Compile a rule's extra placeholder patterns (`None` when there are none).
+pub fn compile_placeholders(patterns: &[String]) -> Result<Option<regex::bytes::RegexSet>, String> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    regex::bytes::RegexSet::new(patterns)
+        .map(Some)
+        .map_err(|e| one_line(&e.to_string()))
+}
+
+/// Structural checks. `compile` also compiles the regexes: done for user
+/// files up front; the embedded rules are compiled by the test suite, and at
+/// scan time only when one of their keywords occurs (start-up stays fast).
+fn validate(r: &Rule, compile: bool) -> Result<(), RuleError> {
     let bad = |message: String| RuleError::Invalid {
         file: r.source.clone(),
         rule: r.id.clone(),
@@ -207,14 +238,10 @@ fn validate(r: &Rule) -> Result<(), RuleError> {
             "needs at least one keyword, each at least 3 characters".into(),
         ));
     }
-    let re = regex::bytes::Regex::new(&r.regex)
-        .map_err(|e| bad(format!("regex: {}", one_line(&e.to_string()))))?;
-    if !re.capture_names().any(|n| n == Some("secret")) {
-        return Err(bad("regex has no named group `secret`".into()));
-    }
-    for p in &r.placeholders {
-        regex::Regex::new(p)
-            .map_err(|e| bad(format!("placeholder regex: {}", one_line(&e.to_string()))))?;
+    if compile {
+        compile_regex(&r.regex).map_err(|m| bad(format!("regex: {m}")))?;
+        compile_placeholders(&r.placeholders)
+            .map_err(|m| bad(format!("placeholder regex: {m}")))?;
     }
     if let Some(e) = r.min_entropy {
         if !(0.0..=8.0).contains(&e) {
