@@ -92,38 +92,76 @@ pub fn scan(source: &dyn Source, matcher: &Matcher) -> Result<ScanResult, Source
     })
 }
 
+/// How far from a match (same line) an inline allow marker is looked for.
+const ALLOW_REACH: usize = 64 * 1024;
+
+/// Line and column of positions visited in increasing order, computed
+/// incrementally so that many matches on one huge line stay linear.
+struct Cursor<'a> {
+    data: &'a [u8],
+    pos: usize,
+    line: usize,
+    line_start: usize,
+    column: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(data: &'a [u8]) -> Self {
+        Cursor {
+            data,
+            pos: 0,
+            line: 1,
+            line_start: 0,
+            column: 1,
+        }
+    }
+
+    fn advance(&mut self, to: usize) {
+        if to < self.pos {
+            *self = Cursor::new(self.data);
+        }
+        let seg = &self.data[self.pos..to];
+        match memchr::memrchr(b'\n', seg) {
+            Some(p) => {
+                self.line += memchr::memchr_iter(b'\n', seg).count();
+                self.line_start = self.pos + p + 1;
+                self.column = 1 + char_count(&self.data[self.line_start..to]);
+            }
+            None => self.column += char_count(seg),
+        }
+        self.pos = to;
+    }
+}
+
+/// Characters in UTF-8 text: bytes that do not continue a sequence.
+fn char_count(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
+}
+
 /// Findings in one blob, and how many were suppressed inline.
 pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> (Vec<Finding>, u64) {
     let data = blob.data;
     let matches = matcher.find(data);
     let mut out = Vec::with_capacity(matches.len());
     let mut suppressed = 0;
-    // Matches come sorted by position: count newlines incrementally.
-    let mut line = 1usize;
-    let mut counted_to = 0usize;
+    let mut cursor = Cursor::new(data);
     for m in matches {
+        // The inline allow marker goes on the line where the match starts.
         let start = m.span.start;
-        line += memchr::memchr_iter(b'\n', &data[counted_to..start]).count();
-        counted_to = start;
-        let line_start = memchr::memrchr(b'\n', &data[..start]).map_or(0, |p| p + 1);
-        let line_end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |p| start + p);
-        let line_bytes = &data[line_start..line_end];
-        if filter::inline_allowed(line_bytes) {
+        cursor.advance(start);
+        let from = cursor.line_start.max(start.saturating_sub(ALLOW_REACH));
+        let reach = data.len().min(start + ALLOW_REACH);
+        let to = memchr::memchr(b'\n', &data[start..reach]).map_or(reach, |p| start + p);
+        if filter::inline_allowed(&data[from..to]) {
             suppressed += 1;
             continue;
         }
+        // The secret's own line and column (in multi-line rules it may start
+        // below the match).
+        cursor.advance(m.secret.start);
         let secret = String::from_utf8_lossy(&data[m.secret.clone()]).into_owned();
-        // The secret's own line and column (it may start below the match in
-        // multi-line rules).
-        let secret_line = line + memchr::memchr_iter(b'\n', &data[start..m.secret.start]).count();
-        let secret_line_start =
-            memchr::memrchr(b'\n', &data[..m.secret.start]).map_or(0, |p| p + 1);
-        let column = String::from_utf8_lossy(&data[secret_line_start..m.secret.start])
-            .chars()
-            .count()
-            + 1;
         let rule_id = matcher.rule_id(m.rule).to_string();
-        let (context_before, context_after) = context(data, secret_line_start, m.secret.clone());
+        let (context_before, context_after) = context(data, cursor.line_start, m.secret.clone());
         out.push(Finding {
             fingerprint: fingerprint(&rule_id, &secret, blob.path),
             severity: matcher.severity(m.rule),
@@ -132,8 +170,8 @@ pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> (Vec<Finding>, u6
             context_after,
             secret,
             path: blob.path.to_string(),
-            line: secret_line,
-            column,
+            line: cursor.line,
+            column: cursor.column,
             provenance: Provenance::File,
         });
     }
@@ -149,14 +187,45 @@ fn context(data: &[u8], line_start: usize, secret: std::ops::Range<usize>) -> (S
         before.push('…');
     }
     before.push_str(&String::from_utf8_lossy(&data[from..secret.start]));
-    let line_end =
-        memchr::memchr(b'\n', &data[secret.end..]).map_or(data.len(), |p| secret.end + p);
-    let to = line_end.min(secret.end + CONTEXT);
+    let limit = data.len().min(secret.end + CONTEXT);
+    let newline = memchr::memchr(b'\n', &data[secret.end..limit]);
+    let to = newline.map_or(limit, |p| secret.end + p);
     let mut after = String::from_utf8_lossy(&data[secret.end..to])
         .trim_end_matches('\r')
         .to_string();
-    if to < line_end {
+    if newline.is_none() && to < data.len() {
         after.push('…');
     }
     (before, after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_tracks_lines_and_columns_incrementally() {
+        let data = "ab\ncdé f\n\ngh".as_bytes();
+        let mut c = Cursor::new(data);
+        c.advance(1);
+        assert_eq!((c.line, c.column), (1, 2));
+        c.advance(data.iter().position(|&b| b == b'f').unwrap());
+        assert_eq!((c.line, c.column), (2, 5));
+        c.advance(data.len() - 1);
+        assert_eq!((c.line, c.column), (4, 2));
+        c.advance(0);
+        assert_eq!((c.line, c.column), (1, 1));
+    }
+
+    #[test]
+    fn context_is_cut_around_the_secret() {
+        let mut data = "x".repeat(300).into_bytes();
+        data.extend(b"SECRET");
+        data.extend("y".repeat(300).as_bytes());
+        let (before, after) = context(&data, 0, 300..306);
+        assert!(before.starts_with('…') && before.len() == CONTEXT + '…'.len_utf8());
+        assert!(after.ends_with('…'));
+        let (before, after) = context(b"k=SECRET\r\nnext", 0, 2..8);
+        assert_eq!((before.as_str(), after.as_str()), ("k=", ""));
+    }
 }

@@ -236,3 +236,14 @@ fn every_format_redacts_unless_asked() {
         assert!(out.contains(&secret), "{format} did not show the secret");
     }
 }
+
+#[test]
+fn scan_help_snapshot() {
+    let out = keysweep()
+        .env("COLUMNS", "100")
+        .args(["scan", "--help"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    insta::assert_snapshot!("scan_help", String::from_utf8_lossy(&out.stdout));
+}
