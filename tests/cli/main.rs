@@ -44,3 +44,21 @@ pub fn scan_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// A custom rules file with one `acme-token` rule and the given example lists
+/// (TOML array bodies, e.g. `"acme_{{lower:20}}"`).
+pub fn acme_rules(examples: &str, counterexamples: &str) -> String {
+    format!(
+        r#"
+[[rules]]
+id = "acme-token"
+name = "ACME token"
+description = "An ACME internal token."
+severity = "low"
+keywords = ["acme_"]
+regex = '\b(?P<secret>acme_[a-z0-9]{{20}})\b'
+examples = [{examples}]
+counterexamples = [{counterexamples}]
+"#
+    )
+}

@@ -1,6 +1,6 @@
 //! `keysweep rules list` and `keysweep rules check`.
 
-use super::{keysweep, write};
+use super::{acme_rules, keysweep, write};
 use tempfile::TempDir;
 
 #[test]
@@ -34,17 +34,7 @@ fn check_passes_a_good_file_and_names_a_failing_example() {
     write(
         t.path(),
         "mine.toml",
-        r#"
-[[rules]]
-id = "acme-token"
-name = "ACME token"
-description = "d"
-severity = "low"
-keywords = ["acme_"]
-regex = '\b(?P<secret>acme_[a-z0-9]{20})\b'
-examples = ["token = acme_{{lower:20}}"]
-counterexamples = ["acme_{{lower:5}}"]
-"#,
+        acme_rules(r#""token = acme_{{lower:20}}""#, r#""acme_{{lower:5}}""#),
     );
     keysweep()
         .current_dir(t.path())
@@ -55,20 +45,7 @@ counterexamples = ["acme_{{lower:5}}"]
             "ok: 1 rule(s), 2 example(s) passed",
         ));
 
-    write(
-        t.path(),
-        "broken.toml",
-        r#"
-[[rules]]
-id = "acme-token"
-name = "ACME token"
-description = "d"
-severity = "low"
-keywords = ["acme_"]
-regex = '\b(?P<secret>acme_[a-z0-9]{20})\b'
-examples = ["acme_short"]
-"#,
-    );
+    write(t.path(), "broken.toml", acme_rules(r#""acme_short""#, ""));
     let out = keysweep()
         .current_dir(t.path())
         .args(["rules", "check", "broken.toml"])

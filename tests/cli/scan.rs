@@ -1,6 +1,6 @@
 //! Working-tree scans: what is found, what is skipped, exit codes, bad input.
 
-use super::{key, keysweep, scan_in, write};
+use super::{acme_rules, key, keysweep, scan_in, write};
 use std::path::Path;
 use tempfile::TempDir;
 
@@ -335,16 +335,7 @@ fn rule_selection_and_custom_rules() {
     write(
         t.path(),
         "rules/acme.toml",
-        r#"
-[[rules]]
-id = "acme-token"
-name = "ACME token"
-description = "An ACME internal token."
-severity = "low"
-keywords = ["acme_"]
-regex = '(?P<secret>acme_[a-z0-9]{20})'
-examples = ["acme_{{lower:20}}"]
-"#,
+        acme_rules(r#""acme_{{lower:20}}""#, ""),
     );
     write(
         t.path(),
