@@ -4,7 +4,7 @@
 
 use crate::cli::rules::ListFormat;
 use crate::cli::scan::RuleArgs;
-use crate::config::{select_rules, ScanConfig};
+use crate::config::{select_rules, Config};
 use crate::matcher::Matcher;
 use crate::pipeline::{self, Summary};
 use crate::report::{self, Report};
@@ -20,46 +20,48 @@ pub const EXIT_FINDINGS: u8 = 1;
 /// Exit code: usage or runtime error.
 pub const EXIT_ERROR: u8 = 2;
 
-/// `keysweep scan`.
-pub fn scan(config: &ScanConfig) -> Result<u8> {
+/// `keysweep scan`, `history` and `staged`: run the configured source
+/// through the pipeline and report.
+pub fn scan(config: &Config) -> Result<u8> {
     let matcher = Matcher::new(&config.rules)?;
-    let result = pipeline::scan(&config.source, &matcher)?;
+    let result = pipeline::scan(config.source.as_source(), &matcher)?;
+    let opts = &config.report;
     let rep = Report {
         findings: &result.findings,
         rules: &config.rules,
         summary: &result.summary,
-        show_secrets: config.show_secrets,
-        color: config.color_report,
+        show_secrets: opts.show_secrets,
+        color: opts.color_report,
     };
-    match &config.output {
+    match &opts.output {
         Some(path) => {
             let file = std::fs::File::create(path)
                 .with_context(|| format!("--output {}", path.display()))?;
             let mut w = BufWriter::new(file);
-            report::write(config.format, &rep, &mut w)
+            report::write(opts.format, &rep, &mut w)
                 .and_then(|()| w.flush())
                 .with_context(|| format!("--output {}", path.display()))?;
         }
         None => {
             let stdout = io::stdout();
             let mut w = BufWriter::new(stdout.lock());
-            report::write(config.format, &rep, &mut w).and_then(|()| w.flush())?;
+            report::write(opts.format, &rep, &mut w).and_then(|()| w.flush())?;
         }
     }
-    if !config.quiet {
+    if !opts.quiet {
         let by_sev = Summary::by_severity(&result.findings);
         let stderr = io::stderr();
         let mut e = stderr.lock();
         report::write_summary(
             &by_sev,
             &result.summary,
-            config.color_summary,
-            config.verbose,
+            opts.color_summary,
+            opts.verbose,
             &mut e,
         )?;
     }
-    let failing = result.findings.iter().any(|f| f.severity >= config.fail_on);
-    Ok(if failing && !config.exit_zero {
+    let failing = result.findings.iter().any(|f| f.severity >= opts.fail_on);
+    Ok(if failing && !opts.exit_zero {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN

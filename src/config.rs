@@ -1,26 +1,58 @@
 //! Flags to a validated configuration.
 //!
 //! The clap structs in `cli` describe syntax; this module checks meaning
-//! (paths exist, rule ids are known, rules files load) and builds what the
-//! pipeline runs with. Every error names the argument or file it is about.
+//! (paths exist, rule ids are known, rules files load, the repository opens)
+//! and builds what the pipeline runs with: a source, the rules and the report
+//! options. Every error names the argument or file it is about.
 
-use crate::cli::scan::{ColorChoice, RuleArgs, ScanArgs};
+use crate::cli::history::{HistoryArgs, StagedArgs};
+use crate::cli::scan::{ColorChoice, ExitArgs, OutputArgs, RuleArgs, ScanArgs};
 use crate::findings::Severity;
+use crate::lint::ENV_FILE_IN_HISTORY;
 use crate::report::Format;
 use crate::rules::{self, Rule};
-use crate::sources::TreeSource;
+use crate::sources::{HistoryMode, HistorySource, Source, StagedSource, TreeSource};
 use anyhow::{bail, Context, Result};
 use std::collections::HashSet;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-/// Everything `keysweep scan` needs, validated.
+/// Everything a scanning command needs, validated.
 #[derive(Debug)]
-pub struct ScanConfig {
-    /// What to walk.
-    pub source: TreeSource,
+pub struct Config {
+    /// What to read.
+    pub source: SourceSpec,
     /// Rules in effect.
     pub rules: Vec<Rule>,
+    /// How to report and exit.
+    pub report: ReportOptions,
+}
+
+/// The source a command scans.
+#[derive(Debug)]
+pub enum SourceSpec {
+    /// Files on disk.
+    Tree(TreeSource),
+    /// Git history or a commit range.
+    History(HistorySource),
+    /// The index.
+    Staged(StagedSource),
+}
+
+impl SourceSpec {
+    /// The source as a trait object.
+    pub fn as_source(&self) -> &dyn Source {
+        match self {
+            SourceSpec::Tree(s) => s,
+            SourceSpec::History(s) => s,
+            SourceSpec::Staged(s) => s,
+        }
+    }
+}
+
+/// Report format, destination and exit policy.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
     /// Report format.
     pub format: Format,
     /// Report destination (stdout when `None`).
@@ -41,19 +73,8 @@ pub struct ScanConfig {
     pub exit_zero: bool,
 }
 
-impl ScanConfig {
-    /// Validate `args`.
-    pub fn from_args(args: &ScanArgs) -> Result<Self> {
-        for p in &args.paths {
-            if std::fs::symlink_metadata(p).is_err() {
-                bail!("{}: no such file or directory", p.display());
-            }
-        }
-        if args.walk.threads == Some(0) {
-            bail!("--threads: must be at least 1");
-        }
-        let rules = select_rules(&args.rules)?;
-        let out = &args.output;
+impl ReportOptions {
+    fn new(out: &OutputArgs, exit: &ExitArgs) -> Self {
         let color_report = match out.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
@@ -66,15 +87,7 @@ impl ScanConfig {
             ColorChoice::Never => false,
             ColorChoice::Auto => color_allowed() && std::io::stderr().is_terminal(),
         };
-        Ok(ScanConfig {
-            source: TreeSource {
-                paths: args.paths.clone(),
-                no_ignore: args.walk.no_ignore,
-                follow: args.walk.follow,
-                threads: args.walk.threads.unwrap_or(0),
-                max_file_size: args.walk.max_file_size,
-            },
-            rules,
+        ReportOptions {
             format: out.format,
             output: out.output.clone(),
             color_report,
@@ -82,10 +95,90 @@ impl ScanConfig {
             show_secrets: out.show_secrets,
             quiet: out.quiet,
             verbose: out.verbose,
-            fail_on: args.exit.fail_on,
-            exit_zero: args.exit.exit_zero,
+            fail_on: exit.fail_on,
+            exit_zero: exit.exit_zero,
+        }
+    }
+}
+
+impl Config {
+    /// `keysweep scan`.
+    pub fn scan(args: &ScanArgs) -> Result<Self> {
+        for p in &args.paths {
+            if std::fs::symlink_metadata(p).is_err() {
+                bail!("{}: no such file or directory", p.display());
+            }
+        }
+        let rules = select_rules(&args.rules)?;
+        Ok(Config {
+            source: SourceSpec::Tree(TreeSource {
+                paths: args.paths.clone(),
+                no_ignore: args.walk.no_ignore,
+                follow: args.walk.follow,
+                threads: threads(args.limits.threads)?,
+                max_file_size: args.limits.max_file_size,
+            }),
+            rules,
+            report: ReportOptions::new(&args.output, &args.exit),
         })
     }
+
+    /// `keysweep history`.
+    pub fn history(args: &HistoryArgs) -> Result<Self> {
+        let rules = select_rules(&args.rules)?;
+        let mode = match &args.range {
+            Some(range) => {
+                if !range.contains("..") {
+                    bail!("--range {range}: expected A..B (for example origin/main..HEAD)");
+                }
+                HistoryMode::Range(range.clone())
+            }
+            None => HistoryMode::All {
+                branches: args.branch.clone(),
+                since: args.since,
+                all_objects: args.all_objects,
+            },
+        };
+        let progress = !args.output.quiet && std::io::stderr().is_terminal();
+        let source = HistorySource::new(
+            args.repo.clone(),
+            mode,
+            threads(args.limits.threads)?,
+            args.limits.max_file_size,
+            progress,
+            lint_severity(&rules, ENV_FILE_IN_HISTORY),
+        )?;
+        Ok(Config {
+            source: SourceSpec::History(source),
+            rules,
+            report: ReportOptions::new(&args.output, &args.exit),
+        })
+    }
+
+    /// `keysweep staged`.
+    pub fn staged(args: &StagedArgs) -> Result<Self> {
+        let rules = select_rules(&args.rules)?;
+        let source = StagedSource::new(args.repo.clone(), args.max_file_size)?;
+        Ok(Config {
+            source: SourceSpec::Staged(source),
+            rules,
+            report: ReportOptions::new(&args.output, &args.exit),
+        })
+    }
+}
+
+/// `--threads`: at least one; default one per core.
+fn threads(requested: Option<usize>) -> Result<usize> {
+    match requested {
+        Some(0) => bail!("--threads: must be at least 1"),
+        Some(n) => Ok(n),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
+}
+
+/// The severity of lint `id` when it is among the selected rules.
+fn lint_severity(rules: &[Rule], id: &str) -> Option<Severity> {
+    rules.iter().find(|r| r.id == id).map(|r| r.severity)
 }
 
 /// `NO_COLOR` set to anything non-empty turns colour off (no-color.org).

@@ -61,13 +61,55 @@ impl fmt::Display for Severity {
     }
 }
 
-/// Where a finding was seen. Later sources (git history, staged, range) add
-/// their own provenance; the working tree only knows the path.
+/// Where a finding was seen, beyond its path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Provenance {
     /// A file in the working tree.
     File,
+    /// A blob in git history, introduced by a commit.
+    Commit(GitProvenance),
+    /// A blob no commit reaches (dangling or unreachable; `--all-objects`).
+    Unreachable {
+        /// The blob id.
+        blob: String,
+    },
+    /// The index: what `git commit` would record now.
+    Staged,
+}
+
+/// The commit metadata provenance reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommitInfo {
+    /// Full commit id.
+    pub commit: String,
+    /// Author name.
+    pub author: String,
+    /// Author email.
+    pub email: String,
+    /// Author date, ISO 8601 with the author's offset.
+    pub date: String,
+    /// First line of the message.
+    pub summary: String,
+    /// Position in the walk, oldest first (topological): orders "first".
+    #[serde(skip)]
+    pub order: u32,
+}
+
+/// Provenance of a finding in git history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GitProvenance {
+    /// The commit that first introduced the secret at this path.
+    #[serde(flatten)]
+    pub commit: std::sync::Arc<CommitInfo>,
+    /// The blob the line and column refer to.
+    pub blob: String,
+    /// The secret is still in this path at HEAD.
+    pub in_head: bool,
+    /// Commits that wrote a version of this path holding the secret.
+    pub commits: usize,
+    /// Distinct paths in history holding the same secret (same rule).
+    pub paths: usize,
 }
 
 /// One secret found at one place.
@@ -93,12 +135,14 @@ pub struct Finding {
     pub fingerprint: String,
     /// Where it came from.
     pub provenance: Provenance,
+    /// For lint findings (no single secret): what is wrong and how to fix it.
+    pub message: Option<String>,
 }
 
 impl Finding {
     /// The secret as reports show it: redacted unless `show` is true.
     pub fn display_secret(&self, show: bool) -> String {
-        if show {
+        if show || self.secret.is_empty() {
             self.secret.clone()
         } else {
             redact(&self.secret)

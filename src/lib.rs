@@ -14,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod filter;
 pub mod findings;
+pub mod lint;
 pub mod matcher;
 pub mod pipeline;
 pub mod report;

@@ -4,13 +4,15 @@
 use clap::Parser;
 use keysweep::app::{self, EXIT_CLEAN, EXIT_ERROR};
 use keysweep::cli::{rules::RulesCommand, Cli, Command};
-use keysweep::config::ScanConfig;
+use keysweep::config::Config;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
-        Command::Scan(args) => ScanConfig::from_args(args).and_then(|c| app::scan(&c)),
+        Command::Scan(args) => Config::scan(args).and_then(|c| app::scan(&c)),
+        Command::History(args) => Config::history(args).and_then(|c| app::scan(&c)),
+        Command::Staged(args) => Config::staged(args).and_then(|c| app::scan(&c)),
         Command::Rules(r) => match &r.command {
             RulesCommand::List { rules, format } => app::rules_list(rules, *format),
             RulesCommand::Check { files } => app::rules_check(files),

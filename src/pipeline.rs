@@ -7,7 +7,7 @@
 //! and returns them with a [`Summary`] for the reporters.
 
 use crate::filter;
-use crate::findings::{fingerprint, Finding, Provenance, Severity};
+use crate::findings::{fingerprint, Finding, Severity};
 use crate::matcher::Matcher;
 use crate::sources::{Blob, Skipped, Source, SourceError, SourceStats};
 use serde::Serialize;
@@ -77,7 +77,8 @@ pub fn scan(source: &dyn Source, matcher: &Matcher) -> Result<ScanResult, Source
                 .append(&mut f);
         }
     })?;
-    let mut findings = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    let findings = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut findings = source.finish(findings)?;
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(ScanResult {
         findings,
@@ -138,42 +139,62 @@ fn char_count(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
 }
 
-/// Findings in one blob, and how many were suppressed inline.
+/// Findings in one blob, one per match and place, and how many were
+/// suppressed inline. A place with `added_lines` keeps only matches that
+/// touch an added line.
 pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> (Vec<Finding>, u64) {
     let data = blob.data;
     let matches = matcher.find(data);
-    let mut out = Vec::with_capacity(matches.len());
+    let mut out = Vec::with_capacity(matches.len() * blob.places.len());
     let mut suppressed = 0;
     let mut cursor = Cursor::new(data);
     for m in matches {
         // The inline allow marker goes on the line where the match starts.
         let start = m.span.start;
         cursor.advance(start);
+        let first_line = cursor.line;
         let from = cursor.line_start.max(start.saturating_sub(ALLOW_REACH));
         let reach = data.len().min(start + ALLOW_REACH);
         let to = memchr::memchr(b'\n', &data[start..reach]).map_or(reach, |p| start + p);
-        if filter::inline_allowed(&data[from..to]) {
-            suppressed += 1;
-            continue;
-        }
+        let allowed = filter::inline_allowed(&data[from..to]);
         // The secret's own line and column (in multi-line rules it may start
         // below the match).
         cursor.advance(m.secret.start);
+        let last_line = cursor.line + memchr::memchr_iter(b'\n', &data[m.secret.clone()]).count();
+        let places: Vec<_> = blob
+            .places
+            .iter()
+            .filter(|p| {
+                p.added_lines
+                    .as_ref()
+                    .is_none_or(|l| l.intersects(first_line, last_line))
+            })
+            .collect();
+        if places.is_empty() {
+            continue;
+        }
+        if allowed {
+            suppressed += places.len() as u64;
+            continue;
+        }
         let secret = String::from_utf8_lossy(&data[m.secret.clone()]).into_owned();
-        let rule_id = matcher.rule_id(m.rule).to_string();
+        let rule_id = matcher.rule_id(m.rule);
         let (context_before, context_after) = context(data, cursor.line_start, m.secret.clone());
-        out.push(Finding {
-            fingerprint: fingerprint(&rule_id, &secret, blob.path),
-            severity: matcher.severity(m.rule),
-            rule_id,
-            context_before,
-            context_after,
-            secret,
-            path: blob.path.to_string(),
-            line: cursor.line,
-            column: cursor.column,
-            provenance: Provenance::File,
-        });
+        for place in places {
+            out.push(Finding {
+                fingerprint: fingerprint(rule_id, &secret, &place.path),
+                severity: matcher.severity(m.rule),
+                rule_id: rule_id.to_string(),
+                context_before: context_before.clone(),
+                context_after: context_after.clone(),
+                secret: secret.clone(),
+                path: place.path.clone(),
+                line: cursor.line,
+                column: cursor.column,
+                provenance: place.provenance.clone(),
+                message: None,
+            });
+        }
     }
     (out, suppressed)
 }

@@ -1,6 +1,7 @@
 //! Command-line syntax only: clap-derive structs, one file per subcommand.
 //! Validation and defaults that need more than syntax live in `config`.
 
+pub mod history;
 pub mod rules;
 pub mod scan;
 
@@ -20,6 +21,10 @@ pub struct Cli {
 pub enum Command {
     /// Scan files and directories (the working tree) for secrets.
     Scan(scan::ScanArgs),
+    /// Scan git history: every blob of every commit of every ref, or a commit range.
+    History(history::HistoryArgs),
+    /// Scan what the index adds over HEAD (the pre-commit check).
+    Staged(history::StagedArgs),
     /// List the rules or check a rules file.
     Rules(rules::RulesArgs),
 }

@@ -41,10 +41,16 @@ pub struct WalkArgs {
     /// Follow symbolic links.
     #[arg(long)]
     pub follow: bool,
+}
+
+/// Threads and size limits (shared by `scan`, `history` and `staged`).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Limits")]
+pub struct LimitArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
-    /// Skip (and count) files larger than this: bytes, or with K, M, G suffix.
+    /// Skip (and count) files or blobs larger than this: bytes, or with K, M, G suffix.
     #[arg(long, value_name = "SIZE", default_value = "25M", value_parser = parse_size)]
     pub max_file_size: u64,
 }
@@ -97,6 +103,9 @@ pub struct ScanArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub walk: WalkArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub limits: LimitArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,

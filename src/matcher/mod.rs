@@ -86,6 +86,7 @@ impl Matcher {
         let mut keyword_rules: Vec<Vec<u32>> = Vec::new();
         let mut compiled = Vec::with_capacity(rules.len());
         for (i, r) in rules.iter().enumerate() {
+            // Lints have no keywords: they are compiled but never triggered.
             for kw in &r.keywords {
                 let kw = kw.to_ascii_lowercase();
                 let k = *keyword_index.entry(kw.clone()).or_insert_with(|| {
@@ -129,6 +130,9 @@ impl Matcher {
     /// (Scans compile lazily; `rules check` and the tests call this.)
     pub fn compile_all(&self) -> Result<(), CompileError> {
         for (i, c) in self.compiled.iter().enumerate() {
+            if c.pattern.is_empty() {
+                continue; // a lint
+            }
             if let Err(message) = c.regexes() {
                 return Err(CompileError {
                     rule: self.ids[i].clone(),

@@ -17,13 +17,20 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         let name = rules
             .get(f.rule_id.as_str())
             .map_or(f.rule_id.as_str(), |r| r.name.as_str());
-        let message = format!(
-            "{name} ({}, {}): {} — revoke or rotate this key. fingerprint {}",
-            f.rule_id,
-            f.severity,
-            f.display_secret(report.show_secrets),
-            f.fingerprint
+        let what = match &f.message {
+            Some(m) => m.clone(),
+            None => format!(
+                "{} — revoke or rotate this key",
+                f.display_secret(report.show_secrets)
+            ),
+        };
+        let mut message = format!(
+            "{name} ({}, {}): {what}. fingerprint {}",
+            f.rule_id, f.severity, f.fingerprint
         );
+        if let Some(p) = super::text::provenance_line(&f.provenance) {
+            message.push_str(&format!("\n{p}"));
+        }
         writeln!(
             out,
             "::{cmd} file={},line={},col={},title={}::{}",

@@ -28,6 +28,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 "redacted": !report.show_secrets,
                 "line_text": f.display_line(report.show_secrets),
                 "fingerprint": f.fingerprint,
+                "message": f.message,
                 "provenance": f.provenance,
             })
         })

@@ -77,10 +77,17 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         .iter()
         .map(|f| {
             let name = names.get(f.rule_id.as_str()).copied().unwrap_or(&f.rule_id);
+            let mut text = match &f.message {
+                Some(m) => m.clone(),
+                None => format!("{name} found: {}", f.display_secret(report.show_secrets)),
+            };
+            if let Some(p) = super::text::provenance_line(&f.provenance) {
+                text.push_str(&format!(" ({p})"));
+            }
             let mut result = json!({
                 "ruleId": f.rule_id,
                 "level": level(f.severity),
-                "message": {"text": format!("{name} found: {}", f.display_secret(report.show_secrets))},
+                "message": {"text": text},
                 "locations": [{
                     "physicalLocation": {
                         "artifactLocation": artifact(&f.path),
@@ -92,7 +99,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                     },
                 }],
                 "partialFingerprints": {"keysweep/v1": f.fingerprint},
-                "properties": {"severity": f.severity},
+                "properties": {"severity": f.severity, "provenance": f.provenance},
             });
             if let Some(&i) = index.get(f.rule_id.as_str()) {
                 result["ruleIndex"] = json!(i);

@@ -1,7 +1,7 @@
 //! The text reporter: findings grouped by file, then a summary on stderr.
 
 use super::{escape_control, Report};
-use crate::findings::Severity;
+use crate::findings::{Provenance, Severity};
 use crate::pipeline::Summary;
 use crate::sources::SkipReason;
 use owo_colors::{OwoColorize, Style};
@@ -60,11 +60,21 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             paint(c, &f.rule_id, Style::new().cyan()),
             escape_control(name),
         )?;
-        writeln!(
-            out,
-            "      {}",
-            escape_control(&f.display_line(report.show_secrets))
-        )?;
+        match &f.message {
+            Some(m) => writeln!(out, "      {}", escape_control(m))?,
+            None => writeln!(
+                out,
+                "      {}",
+                escape_control(&f.display_line(report.show_secrets))
+            )?,
+        }
+        if let Some(p) = provenance_line(&f.provenance) {
+            writeln!(
+                out,
+                "      {}",
+                paint(c, &escape_control(&p), Style::new().magenta())
+            )?;
+        }
         writeln!(
             out,
             "      {}",
@@ -76,6 +86,40 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// One line saying where in git a finding comes from (None for plain files).
+pub fn provenance_line(p: &Provenance) -> Option<String> {
+    match p {
+        Provenance::File => None,
+        Provenance::Staged => Some("staged: in the index, not yet committed".into()),
+        Provenance::Unreachable { blob } => Some(format!(
+            "unreachable blob {blob}: no ref reaches it, but the object store still holds it"
+        )),
+        Provenance::Commit(g) => {
+            let c = &g.commit;
+            let mut line = format!(
+                "commit {} {} {} <{}>: {}",
+                &c.commit[..c.commit.len().min(12)],
+                c.date,
+                c.author,
+                c.email,
+                c.summary
+            );
+            if g.commits > 1 || g.paths > 1 {
+                line.push_str(&format!(
+                    " (in {} commit(s), {} path(s))",
+                    g.commits, g.paths
+                ));
+            }
+            line.push_str(if g.in_head {
+                "; still in the tree at HEAD"
+            } else {
+                "; only in history: rotate the key, rewriting history does not un-leak it"
+            });
+            Some(line)
+        }
+    }
 }
 
 /// Write the run summary (meant for stderr): what was scanned, what was

@@ -42,10 +42,15 @@ pub struct Rule {
     pub description: String,
     /// How bad a leak is.
     pub severity: Severity,
+    /// A hygiene lint implemented in code: no keywords, regex or examples.
+    #[serde(default)]
+    pub lint: bool,
     /// Literals (matched case-insensitively) of which at least one occurs in
     /// every match; the prefilter runs the regex only near them.
+    #[serde(default)]
     pub keywords: Vec<String>,
     /// The regex; its named group `secret` is the secret itself.
+    #[serde(default)]
     pub regex: String,
     /// Minimum Shannon entropy (bits per byte) of the secret.
     #[serde(default)]
@@ -232,6 +237,16 @@ fn validate(r: &Rule, compile: bool) -> Result<(), RuleError> {
     }
     if r.name.trim().is_empty() || r.description.trim().is_empty() {
         return Err(bad("name and description must not be empty".into()));
+    }
+    if r.lint {
+        if !r.keywords.is_empty()
+            || !r.regex.is_empty()
+            || !r.examples.is_empty()
+            || !r.counterexamples.is_empty()
+        {
+            return Err(bad("a lint has no keywords, regex or examples".into()));
+        }
+        return Ok(());
     }
     if r.keywords.is_empty() || r.keywords.iter().any(|k| k.len() < 3) {
         return Err(bad(

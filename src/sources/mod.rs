@@ -1,29 +1,109 @@
 //! Sources: where blobs come from.
 //!
-//! A [`Source`] turns what the user asked to scan (a working tree today; git
-//! history, the index and commit ranges build on the same trait) into
-//! [`Blob`]s with provenance, handed to a visitor that may run on many threads
+//! A [`Source`] turns what the user asked to scan (a working tree, git
+//! history or a commit range, the index) into [`Blob`]s with provenance
+//! ([`Place`]s), handed to a visitor that may run on many threads
 //! at once. Sources never decide what is a secret; they only read, decode and
 //! account: every file they pass over is recorded in [`SourceStats`] with the
 //! reason, so a scan never skips anything silently.
 
 mod decode;
+pub mod git;
+pub mod staged;
 pub mod tree;
 
 pub use decode::{decode, Decoded};
+pub use git::{HistoryMode, HistorySource};
+pub use staged::StagedSource;
 pub use tree::TreeSource;
 
+use crate::findings::{Finding, Provenance};
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-/// Content to scan, with where it came from.
+/// Content to scan, with every place it was seen. Scanned once, reported
+/// per place (a history blob may live at several paths and commits).
 #[derive(Debug)]
 pub struct Blob<'a> {
-    /// Path as shown to the user.
-    pub path: &'a str,
     /// Decoded content (UTF-16 already converted to UTF-8).
     pub data: &'a [u8],
+    /// Where this content was seen.
+    pub places: &'a [Place],
+}
+
+/// One place a blob was seen.
+#[derive(Debug, Clone)]
+pub struct Place {
+    /// Path as shown to the user.
+    pub path: String,
+    /// Where it came from.
+    pub provenance: Provenance,
+    /// Only findings on these lines count (what a commit or the index
+    /// added); `None`: every line.
+    pub added_lines: Option<Arc<LineSet>>,
+}
+
+impl Place {
+    /// A working-tree file.
+    pub fn file(path: String) -> Self {
+        Place {
+            path,
+            provenance: Provenance::File,
+            added_lines: None,
+        }
+    }
+}
+
+/// A set of 1-based line numbers, as sorted, disjoint inclusive ranges.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineSet(Vec<(usize, usize)>);
+
+impl LineSet {
+    /// Build from line numbers in any order.
+    pub fn from_lines(mut lines: Vec<usize>) -> Self {
+        lines.sort_unstable();
+        lines.dedup();
+        let mut ranges: Vec<(usize, usize)> = Vec::new();
+        for l in lines {
+            match ranges.last_mut() {
+                Some((_, end)) if *end + 1 == l => *end = l,
+                _ => ranges.push((l, l)),
+            }
+        }
+        LineSet(ranges)
+    }
+
+    /// True when any line in `first..=last` is in the set.
+    pub fn intersects(&self, first: usize, last: usize) -> bool {
+        let i = self.0.partition_point(|&(_, end)| end < first);
+        self.0.get(i).is_some_and(|&(start, _)| start <= last)
+    }
+
+    /// Lines in both sets.
+    pub fn intersection(&self, other: &LineSet) -> LineSet {
+        let mut out = Vec::new();
+        let (mut i, mut j) = (0, 0);
+        while i < self.0.len() && j < other.0.len() {
+            let (a0, a1) = self.0[i];
+            let (b0, b1) = other.0[j];
+            let (lo, hi) = (a0.max(b0), a1.min(b1));
+            if lo <= hi {
+                out.push((lo, hi));
+            }
+            if a1 < b1 {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        }
+        LineSet(out)
+    }
+
+    /// True when the set holds no line.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// Why a file was not scanned.
@@ -43,6 +123,12 @@ pub enum SkipReason {
     BrokenSymlink,
     /// Not a regular file (FIFO, socket, device): never opened.
     NotRegularFile,
+    /// A git submodule (a commit entry): not descended.
+    Submodule,
+    /// A Git LFS pointer: the content lives on the LFS server, not in git.
+    LfsPointer,
+    /// A ref that points at a tree or blob, not a commit: not walked.
+    NonCommitRef,
     /// Could not be read.
     Unreadable {
         /// The operating system's message.
@@ -59,6 +145,9 @@ impl SkipReason {
             SkipReason::Symlink => "symlink",
             SkipReason::BrokenSymlink => "broken symlink",
             SkipReason::NotRegularFile => "not a regular file",
+            SkipReason::Submodule => "submodule (not descended)",
+            SkipReason::LfsPointer => "git lfs pointer",
+            SkipReason::NonCommitRef => "ref to a non-commit",
             SkipReason::Unreadable { .. } => "unreadable",
         }
     }
@@ -132,6 +221,15 @@ pub enum SourceError {
     /// Setting up the walk failed.
     #[error("{0}")]
     Setup(String),
+    /// Git could not be read: the scan is incomplete, so it fails (closed).
+    #[error("{0}")]
+    Git(String),
+}
+
+impl From<git2::Error> for SourceError {
+    fn from(e: git2::Error) -> Self {
+        SourceError::Git(e.message().to_string())
+    }
 }
 
 /// Something that yields blobs to scan.
@@ -143,4 +241,27 @@ pub trait Source {
         stats: &SourceStats,
         visit: &(dyn Fn(&Blob<'_>) + Sync),
     ) -> Result<(), SourceError>;
+
+    /// Turn the per-place findings into the reported ones (history groups
+    /// them by rule, secret and path and fills in provenance). Default: as is.
+    fn finish(&self, findings: Vec<Finding>) -> Result<Vec<Finding>, SourceError> {
+        Ok(findings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LineSet;
+
+    #[test]
+    fn line_sets() {
+        let a = LineSet::from_lines(vec![5, 1, 2, 3, 9]);
+        assert!(a.intersects(3, 4));
+        assert!(a.intersects(9, 9));
+        assert!(!a.intersects(4, 4));
+        assert!(!a.intersects(6, 8));
+        let b = LineSet::from_lines(vec![2, 9, 10]);
+        assert_eq!(a.intersection(&b), LineSet::from_lines(vec![2, 9]));
+        assert!(LineSet::default().is_empty());
+    }
 }

@@ -4,7 +4,7 @@
 //! files (secrets live in `.env`) and never enters `.git`. Each worker reuses
 //! one read buffer, so memory stays at threads x largest file read.
 
-use super::{decode, Blob, Decoded, SkipReason, Source, SourceError, SourceStats};
+use super::{decode, Blob, Decoded, Place, SkipReason, Source, SourceError, SourceStats};
 use ignore::{WalkBuilder, WalkState};
 use std::fs::File;
 use std::io::Read;
@@ -122,8 +122,8 @@ fn visit_entry(
         Decoded::Text(text) => {
             stats.scanned(buf.len() as u64);
             visit(&Blob {
-                path: &path,
                 data: &text,
+                places: &[Place::file(path)],
             });
         }
     }
