@@ -109,7 +109,7 @@ impl HistorySource {
         &self,
         repo: &Repository,
         stats: &SourceStats,
-    ) -> Result<(Vec<(Oid, Vec<Place>)>, WalkState), SourceError> {
+    ) -> Result<(Vec<BlobPlaces>, WalkState), SourceError> {
         let mut walk = repo.revwalk()?;
         walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
         let mut state = WalkState {
@@ -196,7 +196,7 @@ impl HistorySource {
                 }
             }
         }
-        let mut blobs: Vec<(Oid, Vec<Place>)> = places.into_iter().collect();
+        let mut blobs: Vec<BlobPlaces> = places.into_iter().collect();
         blobs.sort_unstable_by_key(|(oid, _)| *oid);
         Ok((blobs, state))
     }
@@ -329,6 +329,12 @@ pub(crate) fn scan_blob(
     Ok(())
 }
 
+/// A unique blob and every place history introduced it.
+type BlobPlaces = (Oid, Vec<Place>);
+
+/// Per path: (new blob, mode, old blob when modified).
+type ChangedPaths = HashMap<String, (Oid, FileMode, Option<Oid>)>;
+
 /// One file a commit adds or changes.
 struct Change {
     path: String,
@@ -349,7 +355,7 @@ fn changes(
     let tree = commit.tree()?;
     let parents = parent_trees(repo, commit)?;
     let first = parents.first();
-    let mut per_parent: Vec<HashMap<String, (Oid, FileMode, Option<Oid>)>> = Vec::new();
+    let mut per_parent: Vec<ChangedPaths> = Vec::new();
     let compare: Vec<Option<&git2::Tree<'_>>> = if range && parents.len() > 1 {
         parents.iter().map(Some).collect()
     } else {

@@ -147,7 +147,7 @@ fn schema_path() -> PathBuf {
 }
 
 /// Validate a SARIF document against the official 2.1.0 schema.
-fn validate_sarif(doc: &str) {
+pub fn validate_sarif(doc: &str) {
     let path = schema_path();
     let Ok(text) = std::fs::read_to_string(&path) else {
         panic!(
