@@ -2,7 +2,10 @@
 """Run commands several times; print median wall time, CPU time, peak RSS and
 throughput, plus each command's ratio to the first one.
 
-usage: measure.py RUNS CORPUS_DIR NAME=COMMAND [NAME=COMMAND ...]
+usage: measure.py RUNS CORPUS_DIR NAME=COMMAND [NAME=COMMAND ...] [--bytes N]
+
+CORPUS_DIR `-` means no directory to measure; `--bytes N` sets the data size
+used for MB/s (e.g. unique blob bytes of a repository).
 """
 import os
 import shlex
@@ -34,13 +37,21 @@ def run_once(argv):
 
 
 def main():
-    runs = int(sys.argv[1])
-    files, size = corpus_size(sys.argv[2])
+    args = sys.argv[1:]
+    size_override = None
+    if "--bytes" in args:
+        i = args.index("--bytes")
+        size_override = int(args[i + 1])
+        del args[i:i + 2]
+    runs = int(args[0])
+    files, size = corpus_size(args[1]) if args[1] != "-" else (0, 0)
+    if size_override is not None:
+        size = size_override
     mb = size / 1e6
     print(f"corpus: {files} files, {mb:.1f} MB; {runs} runs each, medians; {os.cpu_count()} cores")
     print(f"{'tool':<10} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9} {'MB/s':>9} {'files/s':>10} {'vs first':>9}")
     first = None
-    for spec in sys.argv[3:]:
+    for spec in args[2:]:
         name, cmd = spec.split("=", 1)
         argv = shlex.split(cmd)
         run_once(argv)  # warm-up
@@ -50,6 +61,7 @@ def main():
         rss = max(s[2] for s in samples)
         first = first or wall
         print(f"{name:<10} {wall:>8.3f} {cpu:>8.3f} {rss:>9.1f} {mb / wall:>9.0f} {files / wall:>10.0f} {wall / first:>8.2f}x")
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -12,16 +12,24 @@
 //! Fail closed: an object that cannot be read makes the scan an error, so a
 //! history scan never passes when it could not read history.
 
+use super::packorder::{self, PackPos};
 use super::{decode, Blob, Decoded, LineSet, Place, SkipReason, Source, SourceError, SourceStats};
 use crate::findings::{fingerprint, CommitInfo, Finding, GitProvenance, Provenance, Severity};
 use crate::lint::{is_env_file, ENV_FILE_IN_HISTORY};
-use git2::{
-    Commit, Delta, DiffOptions, FileMode, ObjectType, Oid, Repository, RepositoryOpenFlags, Sort,
-};
+use git2::{Commit, DiffOptions, FileMode, ObjectType, Oid, Repository, RepositoryOpenFlags, Sort};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+
+/// Memory libgit2 may keep for cached trees and commits (its default: 256 MiB).
+const OBJECT_CACHE_BYTES: usize = 64 << 20;
+
+/// Commits a worker diffs in one go.
+const COMMIT_RUN: usize = 64;
+
+/// Blobs a worker reads in one go, in pack order.
+const PACK_RUN: usize = 512;
 
 /// What part of history to scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +73,23 @@ struct WalkState {
 
 /// Open the repository at or above `path`; a clear error when there is none.
 pub(crate) fn open_repo(path: &Path) -> Result<Repository, SourceError> {
+    // Re-hashing every object on read (libgit2's default) costs more than
+    // scanning it; git itself does not do it either. Corruption still shows:
+    // zlib checks every object it inflates.
+    static TUNE: std::sync::Once = std::sync::Once::new();
+    TUNE.call_once(|| {
+        git2::opts::strict_hash_verification(false);
+        // The object cache (trees and commits the walk revisits) is global to
+        // the process; bound it so memory stays flat however long the history.
+        // SAFETY: libgit2 is initialised (by the call above) and this option
+        // only stores an integer; it runs once, before any worker starts.
+        unsafe {
+            libgit2_sys::git_libgit2_opts(
+                libgit2_sys::GIT_OPT_SET_CACHE_MAX_SIZE as std::ffi::c_int,
+                OBJECT_CACHE_BYTES as isize,
+            );
+        }
+    });
     Repository::open_ext(
         path,
         RepositoryOpenFlags::empty(),
@@ -108,6 +133,7 @@ impl HistorySource {
     fn walk(
         &self,
         repo: &Repository,
+        pool: &rayon::ThreadPool,
         stats: &SourceStats,
     ) -> Result<(Vec<BlobPlaces>, WalkState), SourceError> {
         let mut walk = repo.revwalk()?;
@@ -131,16 +157,38 @@ impl HistorySource {
                 (*since, false)
             }
         };
+        let commits: Vec<Oid> = walk.collect::<Result<_, _>>()?;
+        // Diff commits in parallel, in contiguous runs (neighbouring commits
+        // share trees in each worker's object cache); results keep walk order.
+        let diffed: Vec<Result<Option<(Arc<CommitInfo>, Vec<Change>)>, SourceError>> = pool
+            .install(|| {
+                commits
+                    .par_iter()
+                    .enumerate()
+                    .with_min_len(COMMIT_RUN)
+                    .map_init(
+                        || open_repo(&self.repo_path),
+                        |repo, (order, oid)| {
+                            let repo =
+                                repo.as_ref().map_err(|e| SourceError::Git(e.to_string()))?;
+                            let commit = repo.find_commit(*oid)?;
+                            if since.is_some_and(|s| commit.time().seconds() < s) {
+                                return Ok(None);
+                            }
+                            let info = Arc::new(commit_info(&commit, order as u32));
+                            Ok(Some((info, changes(repo, &commit, range)?)))
+                        },
+                    )
+                    .collect()
+            });
         let mut places: HashMap<Oid, Vec<Place>> = HashMap::new();
         let mut submodules: HashSet<String> = HashSet::new();
         let mut env_seen: HashSet<String> = HashSet::new();
-        for (order, oid) in walk.enumerate() {
-            let commit = repo.find_commit(oid?)?;
-            if since.is_some_and(|s| commit.time().seconds() < s) {
+        for result in diffed {
+            let Some((info, changed)) = result? else {
                 continue;
-            }
-            let info = Arc::new(commit_info(&commit, order as u32));
-            for change in changes(repo, &commit, range)? {
+            };
+            for change in changed {
                 match change.mode {
                     FileMode::Commit => {
                         if submodules.insert(change.path.clone()) {
@@ -196,9 +244,7 @@ impl HistorySource {
                 }
             }
         }
-        let mut blobs: Vec<BlobPlaces> = places.into_iter().collect();
-        blobs.sort_unstable_by_key(|(oid, _)| *oid);
-        Ok((blobs, state))
+        Ok((pack_ordered(repo, places), state))
     }
 }
 
@@ -208,30 +254,34 @@ impl Source for HistorySource {
         stats: &SourceStats,
         visit: &(dyn Fn(&Blob<'_>) + Sync),
     ) -> Result<(), SourceError> {
-        let repo = open_repo(&self.repo_path)?;
-        let (blobs, state) = self.walk(&repo, stats)?;
-        *self.state.lock().unwrap_or_else(|e| e.into_inner()) = state;
-        let bar = progress_bar(self.progress, blobs.len() as u64);
-        let errors: Mutex<Vec<String>> = Mutex::new(Vec::new());
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(self.threads)
             .build()
             .map_err(|e| SourceError::Setup(e.to_string()))?;
+        let (blobs, state) = self.walk(&open_repo(&self.repo_path)?, &pool, stats)?;
+        *self.state.lock().unwrap_or_else(|e| e.into_inner()) = state;
+        let bar = progress_bar(self.progress, blobs.len() as u64);
+        let errors: Mutex<Vec<String>> = Mutex::new(Vec::new());
         pool.install(|| {
-            blobs.par_iter().for_each_init(
+            // Contiguous chunks keep each worker reading a run of the pack.
+            blobs.par_chunks(PACK_RUN).for_each_init(
                 || open_repo(&self.repo_path),
-                |repo, (oid, places)| {
-                    let result = match repo {
-                        Ok(repo) => scan_blob(repo, *oid, places, self.max_file_size, stats, visit),
-                        Err(e) => Err(SourceError::Git(e.to_string())),
-                    };
-                    if let Err(e) = result {
-                        errors
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .push(format!("blob {oid}: {e}"));
+                |repo, run| {
+                    for (oid, places) in run {
+                        let result = match repo {
+                            Ok(repo) => {
+                                scan_blob(repo, *oid, places, self.max_file_size, stats, visit)
+                            }
+                            Err(e) => Err(SourceError::Git(e.to_string())),
+                        };
+                        if let Err(e) = result {
+                            errors
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .push(format!("blob {oid}: {e}"));
+                        }
+                        bar.inc(1);
                     }
-                    bar.inc(1);
                 },
             )
         });
@@ -277,6 +327,18 @@ impl Source for HistorySource {
         }
         Ok(out)
     }
+}
+
+/// Order blobs for reading: by position in the packs (see `packorder`),
+/// loose objects last, in id order.
+fn pack_ordered(repo: &Repository, places: HashMap<Oid, Vec<Place>>) -> Vec<BlobPlaces> {
+    let pos = packorder::positions(&repo.path().join("objects"), &places);
+    let mut blobs: Vec<(PackPos, BlobPlaces)> = places
+        .into_iter()
+        .map(|(oid, p)| (pos.get(&oid).copied().unwrap_or((u32::MAX, 0)), (oid, p)))
+        .collect();
+    blobs.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1 .0.cmp(&b.1 .0)));
+    blobs.into_iter().map(|(_, bp)| bp).collect()
 }
 
 /// Turn collected object errors into the scan's result.
@@ -362,24 +424,9 @@ fn changes(
         vec![first]
     };
     for parent in compare {
-        let mut opts = DiffOptions::new();
-        opts.include_typechange(true);
-        let diff = repo.diff_tree_to_tree(parent, Some(&tree), Some(&mut opts))?;
-        let mut changed = HashMap::new();
-        for delta in diff.deltas() {
-            if !matches!(
-                delta.status(),
-                Delta::Added | Delta::Modified | Delta::Typechange | Delta::Renamed | Delta::Copied
-            ) {
-                continue;
-            }
-            let new = delta.new_file();
-            let path = path_string(new.path_bytes().unwrap_or_default());
-            let old = (delta.status() == Delta::Modified
-                && delta.old_file().mode() != FileMode::Commit)
-                .then(|| delta.old_file().id());
-            changed.insert(path, (new.id(), new.mode(), old));
-        }
+        let mut changed = ChangedPaths::new();
+        let mut prefix = Vec::new();
+        tree_changes(repo, parent, &tree, &mut prefix, &mut changed)?;
         per_parent.push(changed);
     }
     let Some((against_first, rest)) = per_parent.split_first() else {
@@ -417,6 +464,88 @@ fn changes(
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
+}
+
+/// Files added or changed from `old` (None: empty) to `new`, recursively,
+/// into `out` (path -> new blob, mode, old blob when a blob was modified).
+/// Only subtrees whose ids differ are read: unchanged directories cost one
+/// comparison. Entries of both trees come in git's tree order, so one merge
+/// pass pairs them.
+fn tree_changes(
+    repo: &Repository,
+    old: Option<&git2::Tree<'_>>,
+    new: &git2::Tree<'_>,
+    prefix: &mut Vec<u8>,
+    out: &mut ChangedPaths,
+) -> Result<(), git2::Error> {
+    let olds: Vec<git2::TreeEntry<'_>> = old.map(|t| t.iter().collect()).unwrap_or_default();
+    let mut o = 0;
+    for entry in new.iter() {
+        let is_tree = entry.filemode() == TREE_MODE;
+        // Skip old entries that sort before this one (deleted).
+        while o < olds.len() && tree_order(&olds[o], &entry) == std::cmp::Ordering::Less {
+            o += 1;
+        }
+        let before = olds
+            .get(o)
+            .filter(|e| tree_order(e, &entry) == std::cmp::Ordering::Equal);
+        if before.is_some_and(|b| b.id() == entry.id() && b.filemode() == entry.filemode()) {
+            continue;
+        }
+        let len = prefix.len();
+        prefix.extend_from_slice(entry.name_bytes());
+        if is_tree {
+            prefix.push(b'/');
+            let sub = repo.find_tree(entry.id())?;
+            let old_sub = match before {
+                Some(b) if b.filemode() == TREE_MODE => Some(repo.find_tree(b.id())?),
+                _ => None,
+            };
+            tree_changes(repo, old_sub.as_ref(), &sub, prefix, out)?;
+        } else {
+            let mode = file_mode(entry.filemode());
+            let old_blob = before
+                .filter(|b| {
+                    matches!(
+                        file_mode(b.filemode()),
+                        FileMode::Blob | FileMode::BlobExecutable
+                    )
+                })
+                .map(|b| b.id());
+            out.insert(path_string(prefix), (entry.id(), mode, old_blob));
+        }
+        prefix.truncate(len);
+    }
+    Ok(())
+}
+
+const TREE_MODE: i32 = 0o040000;
+
+fn file_mode(raw: i32) -> FileMode {
+    match raw {
+        0o100755 => FileMode::BlobExecutable,
+        0o120000 => FileMode::Link,
+        0o160000 => FileMode::Commit,
+        0o040000 => FileMode::Tree,
+        _ => FileMode::Blob,
+    }
+}
+
+/// Git's tree entry order: names compared bytewise, a tree's name as if it
+/// ended in `/`.
+fn tree_order(a: &git2::TreeEntry<'_>, b: &git2::TreeEntry<'_>) -> std::cmp::Ordering {
+    let (an, bn) = (a.name_bytes(), b.name_bytes());
+    let common = an.len().min(bn.len());
+    match an[..common].cmp(&bn[..common]) {
+        std::cmp::Ordering::Equal => {}
+        other => return other,
+    }
+    let end = |name: &[u8], e: &git2::TreeEntry<'_>| {
+        name.get(common)
+            .copied()
+            .unwrap_or(if e.filemode() == TREE_MODE { b'/' } else { 0 })
+    };
+    end(an, a).cmp(&end(bn, b)).then(an.len().cmp(&bn.len()))
 }
 
 /// The trees of `commit`'s parents. In a shallow clone the boundary commits'
