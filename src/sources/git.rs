@@ -160,7 +160,7 @@ impl HistorySource {
         let commits: Vec<Oid> = walk.collect::<Result<_, _>>()?;
         // Diff commits in parallel, in contiguous runs (neighbouring commits
         // share trees in each worker's object cache); results keep walk order.
-        let diffed: Vec<Result<Option<(Arc<CommitInfo>, Vec<Change>)>, SourceError>> = pool
+        let diffed: Vec<Result<Option<Diffed>, SourceError>> = pool
             .install(|| {
                 commits
                     .par_iter()
@@ -390,6 +390,9 @@ pub(crate) fn scan_blob(
     }
     Ok(())
 }
+
+/// A commit and the files it adds or changes.
+type Diffed = (Arc<CommitInfo>, Vec<Change>);
 
 /// A unique blob and every place history introduced it.
 type BlobPlaces = (Oid, Vec<Place>);
