@@ -9,6 +9,7 @@
 
 mod decode;
 pub mod git;
+mod index;
 mod packorder;
 pub mod staged;
 pub mod tree;
