@@ -26,7 +26,9 @@ gen() { # gen DIR ARGS...: a repository from gen_history.py ARGS
     rm -rf "$dir"; git init -q -b main "$dir"
     python3 bench/gen_history.py "$@" | git -C "$dir" fast-import --quiet
     git -C "$dir" reset -q --hard main
-    git -C "$dir" gc -q
+    # Recompute deltas the way a server-side pack would (newest versions as
+    # bases), not fast-import's oldest-first chains.
+    git -C "$dir" repack -q -a -d -f --depth=50 --window=10
   fi
 }
 
