@@ -12,6 +12,7 @@
 //! libgit2's diff, which is slower but complete.
 
 use git2::{Oid, Repository, Tree};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// A staged file that differs from HEAD.
@@ -27,16 +28,16 @@ pub(crate) struct StagedChange {
     pub old: Option<Oid>,
 }
 
-struct Entry {
-    path: Vec<u8>,
+struct Entry<'a> {
+    path: Cow<'a, [u8]>,
     oid: Oid,
     mode: u32,
 }
 
 /// Parsed index: entries sorted by path, and valid cache-tree ids by
 /// directory (`""` for the root, `"a/b"` for subdirectories).
-struct Index {
-    entries: Vec<Entry>,
+struct Index<'a> {
+    entries: Vec<Entry<'a>>,
     trees: HashMap<Vec<u8>, Oid>,
 }
 
@@ -46,7 +47,12 @@ pub(crate) fn staged_changes(
     repo: &Repository,
     head: Option<&Tree<'_>>,
 ) -> Option<Vec<StagedChange>> {
-    let bytes = std::fs::read(repo.path().join("index")).ok()?;
+    let file = std::fs::File::open(repo.path().join("index")).ok()?;
+    // SAFETY: the map is read-only and dropped before returning. A writer
+    // replacing the index (git writes a new file and renames it) does not
+    // change the mapped file; a truncation would at worst fault, the same
+    // risk `git` itself takes when it maps the index.
+    let bytes = unsafe { memmap2::Mmap::map(&file) }.ok()?;
     let index = parse(&bytes)?;
     let mut out = Vec::new();
     compare(repo, &index, head, b"", &index.entries, &mut out).ok()?;
@@ -61,7 +67,7 @@ fn be16(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
 }
 
-fn parse(b: &[u8]) -> Option<Index> {
+fn parse(b: &[u8]) -> Option<Index<'_>> {
     const HASH: usize = 20;
     if b.get(..4)? != b"DIRC" || b.len() < 12 + HASH {
         return None;
@@ -74,7 +80,7 @@ fn parse(b: &[u8]) -> Option<Index> {
     let body_end = b.len() - HASH;
     let mut at = 12;
     let mut entries = Vec::with_capacity(count.min(b.len() / 62));
-    let mut prev: Vec<u8> = Vec::new();
+    let mut prev: Cow<'_, [u8]> = Cow::Borrowed(&[]);
     for _ in 0..count {
         let start = at;
         let mode = be32(b, at + 24)?;
@@ -103,13 +109,13 @@ fn parse(b: &[u8]) -> Option<Index> {
             let mut p = prev[..keep].to_vec();
             p.extend_from_slice(&b[at..end]);
             at = end + 1;
-            p
+            Cow::Owned(p)
         } else {
             let end = at + memchr::memchr(0, b.get(at..body_end)?)?;
-            let p = b[at..end].to_vec();
+            let p = &b[at..end];
             // Entries are padded with 1..=8 NULs to a multiple of 8 bytes.
             at = start + ((end - start) / 8 + 1) * 8;
-            p
+            Cow::Borrowed(p)
         };
         if mode & 0o170000 == 0o040000 {
             return None; // a sparse-index directory entry
@@ -182,10 +188,10 @@ fn parse_tree(
 /// Compare the index entries under `dir` (all of `entries`) with `head`.
 fn compare(
     repo: &Repository,
-    index: &Index,
+    index: &Index<'_>,
     head: Option<&Tree<'_>>,
     dir: &[u8],
-    entries: &[Entry],
+    entries: &[Entry<'_>],
     out: &mut Vec<StagedChange>,
 ) -> Result<(), git2::Error> {
     if let (Some(h), Some(cached)) = (head, index.trees.get(dir)) {
@@ -209,7 +215,7 @@ fn compare(
                     .is_some_and(|b| b.id() == e.oid && b.filemode() as u32 == e.mode);
                 if !same {
                     out.push(StagedChange {
-                        path: e.path.clone(),
+                        path: e.path.to_vec(),
                         blob: e.oid,
                         mode: e.mode,
                         old: old.map(|b| b.id()),
