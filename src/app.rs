@@ -24,7 +24,7 @@ pub const EXIT_ERROR: u8 = 2;
 /// through the pipeline and report.
 pub fn scan(config: &Config) -> Result<u8> {
     let matcher = Matcher::new(&config.rules)?;
-    let result = pipeline::scan(config.source.as_source(), &matcher)?;
+    let result = pipeline::scan(config.source.as_source(), &matcher, &config.lints)?;
     let opts = &config.report;
     let rep = Report {
         findings: &result.findings,

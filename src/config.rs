@@ -8,7 +8,7 @@
 use crate::cli::history::{HistoryArgs, StagedArgs};
 use crate::cli::scan::{ColorChoice, ExitArgs, OutputArgs, RuleArgs, ScanArgs};
 use crate::findings::Severity;
-use crate::lint::ENV_FILE_IN_HISTORY;
+use crate::lint::{Lints, ENV_FILE_IN_HISTORY};
 use crate::report::Format;
 use crate::rules::{self, Rule};
 use crate::sources::{HistoryMode, HistorySource, Source, StagedSource, TreeSource};
@@ -26,6 +26,8 @@ pub struct Config {
     pub rules: Vec<Rule>,
     /// How to report and exit.
     pub report: ReportOptions,
+    /// The hygiene lints in effect.
+    pub lints: Lints,
 }
 
 /// The source a command scans.
@@ -110,7 +112,9 @@ impl Config {
             }
         }
         let rules = select_rules(&args.rules)?;
+        let lints = lints(&rules, args.lints.max_key_age).with_tree_roots(args.paths.clone());
         Ok(Config {
+            lints,
             source: SourceSpec::Tree(TreeSource {
                 paths: args.paths.clone(),
                 no_ignore: args.walk.no_ignore,
@@ -149,6 +153,7 @@ impl Config {
             lint_severity(&rules, ENV_FILE_IN_HISTORY),
         )?;
         Ok(Config {
+            lints: lints(&rules, args.lints.max_key_age),
             source: SourceSpec::History(source),
             rules,
             report: ReportOptions::new(&args.output, &args.exit),
@@ -160,6 +165,7 @@ impl Config {
         let rules = select_rules(&args.rules)?;
         let source = StagedSource::new(args.repo.clone(), args.max_file_size)?;
         Ok(Config {
+            lints: lints(&rules, args.lints.max_key_age),
             source: SourceSpec::Staged(source),
             rules,
             report: ReportOptions::new(&args.output, &args.exit),
@@ -174,6 +180,14 @@ fn threads(requested: Option<usize>) -> Result<usize> {
         Some(n) => Ok(n),
         None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
     }
+}
+
+/// The lints among `rules`, judged against the current time.
+fn lints(rules: &[Rule], max_key_age_days: u64) -> Lints {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    Lints::new(rules, max_key_age_days, now)
 }
 
 /// The severity of lint `id` when it is among the selected rules.

@@ -8,6 +8,7 @@
 
 use crate::filter;
 use crate::findings::{fingerprint, Finding, Severity};
+use crate::lint::Lints;
 use crate::matcher::Matcher;
 use crate::sources::{Blob, Skipped, Source, SourceError, SourceStats};
 use serde::Serialize;
@@ -59,14 +60,20 @@ pub struct ScanResult {
     pub summary: Summary,
 }
 
-/// Scan everything `source` yields with `matcher`.
-pub fn scan(source: &dyn Source, matcher: &Matcher) -> Result<ScanResult, SourceError> {
+/// Scan everything `source` yields with `matcher`; `lints` watch every blob
+/// and add their findings at the end.
+pub fn scan(
+    source: &dyn Source,
+    matcher: &Matcher,
+    lints: &Lints,
+) -> Result<ScanResult, SourceError> {
     let started = Instant::now();
     let stats = SourceStats::default();
     let found: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
     let suppressed = AtomicU64::new(0);
     source.for_each_blob(&stats, &|blob: &Blob<'_>| {
         let (mut f, s) = findings_in_blob(matcher, blob);
+        lints.observe(blob, &f);
         if s > 0 {
             suppressed.fetch_add(s, Ordering::Relaxed);
         }
@@ -79,6 +86,7 @@ pub fn scan(source: &dyn Source, matcher: &Matcher) -> Result<ScanResult, Source
     })?;
     let findings = found.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut findings = source.finish(findings)?;
+    lints.finish(&mut findings);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(ScanResult {
         findings,

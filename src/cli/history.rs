@@ -1,6 +1,6 @@
 //! `keysweep history` and `keysweep staged` arguments.
 
-use super::scan::{parse_size, ExitArgs, LimitArgs, OutputArgs, RuleArgs};
+use super::scan::{parse_size, ExitArgs, LimitArgs, LintArgs, OutputArgs, RuleArgs};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -30,6 +30,9 @@ pub struct HistoryArgs {
     pub limits: LimitArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
+    pub lints: LintArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
     pub output: OutputArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
@@ -48,6 +51,9 @@ pub struct StagedArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub rules: RuleArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub lints: LintArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,

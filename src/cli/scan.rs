@@ -31,6 +31,23 @@ pub struct RuleArgs {
     pub disable: Vec<String>,
 }
 
+/// Lint settings (shared by `scan`, `history` and `staged`).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Lints")]
+pub struct LintArgs {
+    /// Rotation window for `stale-key`: keys issued longer ago are flagged (days; `90` or `90d`).
+    #[arg(long, value_name = "DAYS", default_value = "90", value_parser = parse_days)]
+    pub max_key_age: u64,
+}
+
+/// Parse `90` or `90d` (days).
+pub fn parse_days(s: &str) -> Result<u64, String> {
+    s.trim()
+        .trim_end_matches(['d', 'D'])
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of days (e.g. 90 or 90d)"))
+}
+
 /// How to walk the tree.
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Walk")]
@@ -106,6 +123,9 @@ pub struct ScanArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub limits: LimitArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub lints: LintArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,

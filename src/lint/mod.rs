@@ -1,12 +1,48 @@
 //! Key-hygiene lints: findings about how keys are kept, not about one key.
 //!
-//! Lints are code, but their metadata (id, name, severity, description) lives
-//! with every other rule in `rules/lints.toml` (`lint = true`), so they are
-//! listed, selected and disabled like any rule and appear in every report.
-//! This module holds what several stages share about them.
+//! The provider docs all give the same advice (keep `.env` out of git, one
+//! key per environment, no keys in browser code or notebook output, rotate
+//! on a schedule); each piece of advice is a lint with a fixed rule id. Lints
+//! are code, but their metadata (name, severity, description) lives with
+//! every other rule in `rules/lints.toml` (`lint = true`), so they are listed,
+//! selected and disabled like any rule and appear in every report.
+//!
+//! [`Lints`] watches the pipeline (every blob and its findings, from any
+//! worker thread) and, once the scan is done, adds its findings:
+//! finding-based lints for every source, and the git-ignore lints
+//! (`env-file-not-ignored`, `missing-env-ignore`) for working-tree scans.
+
+mod gitignore;
+mod notebook;
+pub mod paths;
+
+use crate::findings::{fingerprint, Finding, Severity};
+use crate::matcher::decode_jwt_claims;
+use crate::rules::{KeyMode, Rule};
+use crate::sources::Blob;
+use paths::Environment;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Mutex;
 
 /// Rule id: a `.env` file was committed at some point in history.
 pub const ENV_FILE_IN_HISTORY: &str = "env-file-in-history";
+/// Rule id: a `.env` file in a work tree that git does not ignore, or tracks.
+pub const ENV_FILE_NOT_IGNORED: &str = "env-file-not-ignored";
+/// Rule id: a secret assigned to a browser-shipped variable or in a bundle.
+pub const CLIENT_EXPOSED_SECRET: &str = "client-exposed-secret";
+/// Rule id: one secret in the config of several environments.
+pub const KEY_REUSED: &str = "key-reused-across-environments";
+/// Rule id: a live key in test code.
+pub const LIVE_KEY_IN_TEST: &str = "live-key-in-test";
+/// Rule id: a test key in production config.
+pub const TEST_KEY_IN_PRODUCTION: &str = "test-key-in-production";
+/// Rule id: a key older than the rotation window.
+pub const STALE_KEY: &str = "stale-key";
+/// Rule id: a secret in a notebook's output cells.
+pub const SECRET_IN_NOTEBOOK_OUTPUT: &str = "secret-in-notebook-output";
+/// Rule id: dotenv is used but `.env` is not ignored.
+pub const MISSING_ENV_IGNORE: &str = "missing-env-ignore";
 
 /// Template suffixes: `.env.example` and friends hold variable names for
 /// people to copy, not values.
@@ -23,16 +59,309 @@ const TEMPLATE_SUFFIXES: &[&str] = &[
 /// `.env.production`, `.env.<anything>` and `*.env`, but not templates such as
 /// `.env.example`, `.env.sample`, `.env.template` or `.env.dist`.
 pub fn is_env_file(file_name: &str) -> bool {
+    is_dotenv_name(file_name) && !is_template(file_name)
+}
+
+/// Any dotenv-style name, templates included.
+fn is_dotenv_name(file_name: &str) -> bool {
     let lower = file_name.to_ascii_lowercase();
-    let dotenv = lower == ".env"
-        || lower.starts_with(".env.")
-        || (lower.ends_with(".env") && lower.len() > 4);
-    dotenv && !TEMPLATE_SUFFIXES.iter().any(|s| lower.ends_with(s))
+    lower == ".env" || lower.starts_with(".env.") || (lower.ends_with(".env") && lower.len() > 4)
+}
+
+/// `.env.example`, `.env.sample`, `config.example` and other templates.
+fn is_template(file_name: &str) -> bool {
+    let lower = file_name.to_ascii_lowercase();
+    TEMPLATE_SUFFIXES.iter().any(|s| lower.ends_with(s))
+}
+
+fn base_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// Where one secret was seen, per environment: (path, line).
+type PlacesByEnv<'a> = BTreeMap<Environment, BTreeSet<(&'a str, usize)>>;
+
+/// A dotenv-style file the scan read.
+#[derive(Debug, Clone)]
+struct EnvSeen {
+    path: String,
+    has_secret: bool,
+}
+
+/// The lints in effect and what they collect while a scan runs.
+#[derive(Debug)]
+pub struct Lints {
+    severities: HashMap<String, Severity>,
+    modes: HashMap<String, KeyMode>,
+    browser_safe: HashSet<String>,
+    generic: HashSet<String>,
+    lint_ids: HashSet<String>,
+    max_key_age_days: u64,
+    now: i64,
+    tree_roots: Option<Vec<PathBuf>>,
+    env_seen: Mutex<Vec<EnvSeen>>,
+    notebook: Mutex<Vec<Finding>>,
+}
+
+impl Lints {
+    /// The lints among `rules` (the rules in effect), with the rotation
+    /// window for `stale-key`. `now` is seconds since the epoch.
+    pub fn new(rules: &[Rule], max_key_age_days: u64, now: i64) -> Self {
+        Lints {
+            severities: rules
+                .iter()
+                .filter(|r| r.lint)
+                .map(|r| (r.id.clone(), r.severity))
+                .collect(),
+            modes: rules
+                .iter()
+                .filter_map(|r| r.mode.map(|m| (r.id.clone(), m)))
+                .collect(),
+            browser_safe: rules
+                .iter()
+                .filter(|r| r.browser_safe)
+                .map(|r| r.id.clone())
+                .collect(),
+            generic: rules
+                .iter()
+                .filter(|r| r.generic)
+                .map(|r| r.id.clone())
+                .collect(),
+            lint_ids: rules
+                .iter()
+                .filter(|r| r.lint)
+                .map(|r| r.id.clone())
+                .collect(),
+            max_key_age_days,
+            now,
+            tree_roots: None,
+            env_seen: Mutex::new(Vec::new()),
+            notebook: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Enable the git-ignore lints for a working-tree scan of `roots`.
+    pub fn with_tree_roots(mut self, roots: Vec<PathBuf>) -> Self {
+        self.tree_roots = Some(roots);
+        self
+    }
+
+    fn on(&self, id: &str) -> Option<Severity> {
+        self.severities.get(id).copied()
+    }
+
+    /// See one scanned blob and its findings (any worker thread).
+    pub fn observe(&self, blob: &Blob<'_>, findings: &[Finding]) {
+        for place in blob.places {
+            let name = base_name(&place.path);
+            if self.tree_roots.is_some() && is_dotenv_name(name) {
+                let has_secret = findings.iter().any(|f| f.path == place.path);
+                lock(&self.env_seen).push(EnvSeen {
+                    path: place.path.clone(),
+                    has_secret,
+                });
+            }
+            if let Some(sev) = self.on(SECRET_IN_NOTEBOOK_OUTPUT) {
+                if name.to_ascii_lowercase().ends_with(".ipynb")
+                    && findings.iter().any(|f| f.path == place.path)
+                {
+                    let here: Vec<&Finding> =
+                        findings.iter().filter(|f| f.path == place.path).collect();
+                    let mut out = notebook::output_findings(blob.data, &here, sev);
+                    lock(&self.notebook).append(&mut out);
+                }
+            }
+        }
+    }
+
+    /// Add the lint findings to `findings` (the scan's, before sorting).
+    pub fn finish(&self, findings: &mut Vec<Finding>) {
+        let mut out = Vec::new();
+        let secrets: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| !self.lint_ids.contains(&f.rule_id))
+            .collect();
+        for f in &secrets {
+            self.per_finding(f, &mut out);
+        }
+        self.reuse(&secrets, &mut out);
+        out.append(&mut lock(&self.notebook));
+        if let Some(roots) = &self.tree_roots {
+            let seen = lock(&self.env_seen).clone();
+            gitignore::check(
+                roots,
+                &seen,
+                self.on(ENV_FILE_NOT_IGNORED),
+                self.on(MISSING_ENV_IGNORE),
+                &mut out,
+            );
+        }
+        findings.append(&mut out);
+    }
+
+    fn per_finding(&self, f: &Finding, out: &mut Vec<Finding>) {
+        let generic = self.generic.contains(&f.rule_id);
+        if let Some(sev) = self.on(CLIENT_EXPOSED_SECRET) {
+            if !self.browser_safe.contains(&f.rule_id) {
+                let variable = paths::client_variable(&f.context_before);
+                let why = match (&variable, paths::is_client_bundle(&f.path) && !generic) {
+                    (Some(v), _) => Some(format!(
+                        "is assigned to {v}, which the bundler inlines into browser code"
+                    )),
+                    (None, true) => Some("is in JavaScript shipped to browsers".to_string()),
+                    _ => None,
+                };
+                if let Some(why) = why {
+                    out.push(lint_at(f, CLIENT_EXPOSED_SECRET, sev, format!(
+                        "the {} key {why}: every visitor can read it. Call the API from server code and rotate the key",
+                        f.rule_id
+                    )));
+                }
+            }
+        }
+        match self.modes.get(&f.rule_id) {
+            Some(KeyMode::Live) if paths::is_test_path(&f.path) => {
+                if let Some(sev) = self.on(LIVE_KEY_IN_TEST) {
+                    out.push(lint_at(f, LIVE_KEY_IN_TEST, sev, format!(
+                        "a live {} key in test code: use a test-mode key or a mock, and rotate this one",
+                        f.rule_id
+                    )));
+                }
+            }
+            Some(KeyMode::Test)
+                if paths::environment_of(&f.path) == Some(Environment::Production) =>
+            {
+                if let Some(sev) = self.on(TEST_KEY_IN_PRODUCTION) {
+                    out.push(lint_at(f, TEST_KEY_IN_PRODUCTION, sev, format!(
+                        "a test-mode {} key in production config: production would run against the sandbox",
+                        f.rule_id
+                    )));
+                }
+            }
+            _ => {}
+        }
+        if let Some(sev) = self.on(STALE_KEY) {
+            if let Some(claims) = decode_jwt_claims(f.secret.as_bytes()) {
+                if let Some(iat) = claims.get("iat").and_then(serde_json::Value::as_i64) {
+                    let age_days = (self.now - iat).div_euclid(86_400);
+                    if age_days > self.max_key_age_days as i64 {
+                        let mut about =
+                            vec![format!("issued {} ({age_days} days ago)", iso_date(iat))];
+                        for claim in ["sub", "jti"] {
+                            if let Some(v) = claims.get(claim) {
+                                let v = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+                                about.push(format!("{claim} {v}"));
+                            }
+                        }
+                        out.push(lint_at(
+                            f,
+                            STALE_KEY,
+                            sev,
+                            format!(
+                                "key older than the {}-day rotation window: {}. Rotate it",
+                                self.max_key_age_days,
+                                about.join(", ")
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    fn reuse(&self, secrets: &[&Finding], out: &mut Vec<Finding>) {
+        let Some(sev) = self.on(KEY_REUSED) else {
+            return;
+        };
+        // secret -> environment -> places
+        let mut by_secret: BTreeMap<&str, PlacesByEnv<'_>> = BTreeMap::new();
+        let mut first: HashMap<&str, &Finding> = HashMap::new();
+        for f in secrets {
+            if f.secret.is_empty() {
+                continue;
+            }
+            if let Some(env) = paths::environment_of(&f.path) {
+                by_secret
+                    .entry(&f.secret)
+                    .or_default()
+                    .entry(env)
+                    .or_default()
+                    .insert((&f.path, f.line));
+                let keep = first.entry(&f.secret).or_insert(f);
+                if f.sort_key() < keep.sort_key() {
+                    *keep = f;
+                }
+            }
+        }
+        for (secret, envs) in by_secret {
+            if envs.len() < 2 {
+                continue;
+            }
+            let places: Vec<String> = envs
+                .iter()
+                .flat_map(|(env, ps)| {
+                    ps.iter()
+                        .map(move |(p, l)| format!("{p}:{l} ({})", env.as_str()))
+                })
+                .collect();
+            let names: Vec<&str> = envs.keys().map(|e| e.as_str()).collect();
+            let at = first[secret];
+            out.push(lint_at(
+                at,
+                KEY_REUSED,
+                sev,
+                format!(
+                "the same key is used in {} environments ({}): {}. Create one key per environment",
+                envs.len(),
+                names.join(", "),
+                places.join(", ")
+            ),
+            ));
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A lint finding at the place of a secret finding.
+fn lint_at(f: &Finding, rule: &str, severity: Severity, message: String) -> Finding {
+    Finding {
+        rule_id: rule.to_string(),
+        severity,
+        fingerprint: fingerprint(rule, &f.secret, &f.path),
+        message: Some(message),
+        ..f.clone()
+    }
+}
+
+/// A lint finding about a whole file (no secret).
+pub(crate) fn file_finding(path: &str, rule: &str, severity: Severity, message: String) -> Finding {
+    Finding {
+        rule_id: rule.to_string(),
+        severity,
+        secret: String::new(),
+        path: path.to_string(),
+        line: 1,
+        column: 1,
+        context_before: String::new(),
+        context_after: String::new(),
+        fingerprint: fingerprint(rule, "", path),
+        provenance: crate::findings::Provenance::File,
+        message: Some(message),
+    }
+}
+
+/// `2025-01-31` from seconds since the epoch.
+fn iso_date(secs: i64) -> String {
+    let t = crate::sources::git::format_time(git2::Time::new(secs, 0));
+    t[..10].to_string()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::is_env_file;
+    use super::*;
 
     #[test]
     fn env_file_names() {

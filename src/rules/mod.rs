@@ -29,6 +29,16 @@ pub enum Check {
     Jwt,
 }
 
+/// Whether a key reaches production data or a sandbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyMode {
+    /// A production key (`sk_live_`, `rk_live_`, `sk-live-`).
+    Live,
+    /// A test or sandbox key (`sk_test_`).
+    Test,
+}
+
 /// One detection rule, as written in a rules file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -68,6 +78,14 @@ pub struct Rule {
     /// found the same secret.
     #[serde(default)]
     pub generic: bool,
+    /// Live (production) or test key: drives `live-key-in-test` and
+    /// `test-key-in-production`.
+    #[serde(default)]
+    pub mode: Option<KeyMode>,
+    /// Meant to be shipped to browsers (e.g. restricted Google API keys):
+    /// exempt from `client-exposed-secret`.
+    #[serde(default)]
+    pub browser_safe: bool,
     /// Documentation URLs.
     #[serde(default)]
     pub references: Vec<String>,

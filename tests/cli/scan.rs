@@ -152,7 +152,7 @@ fn inline_allow_suppresses_and_is_counted() {
     let t = TempDir::new().unwrap();
     write(
         t.path(),
-        "test_payments.py",
+        "payments.py",
         format!(
             "KEY = '{}'  # keysweep:allow test fixture\nOTHER = '{}'\n",
             live("x"),
@@ -161,7 +161,7 @@ fn inline_allow_suppresses_and_is_counted() {
     );
     let (code, out, err) = scan_in(t.path(), &[]);
     assert_eq!(code, 1);
-    assert!(out.contains("test_payments.py"));
+    assert!(out.contains("payments.py"));
     assert_eq!(out.matches("stripe-secret-key").count(), 1, "{out}");
     assert!(
         err.contains("suppressed 1 finding(s) by inline keysweep:allow"),

@@ -1,0 +1,198 @@
+//! The git-ignore lints, for working-tree scans: `env-file-not-ignored`
+//! (a `.env` file git would commit, or already tracks) and
+//! `missing-env-ignore` (dotenv in use, `.env` not ignored). Ignore decisions
+//! are git's own (libgit2: nested `.gitignore` files, negations,
+//! `.git/info/exclude`, `core.excludesFile`), not the walker's.
+
+use super::{
+    base_name, file_finding, is_dotenv_name, is_template, EnvSeen, ENV_FILE_NOT_IGNORED,
+    MISSING_ENV_IGNORE,
+};
+use crate::findings::{Finding, Severity};
+use git2::Repository;
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// Manifests whose dotenv dependency shows the project reads `.env` files.
+const DOTENV_MANIFESTS: &[(&str, &str)] = &[
+    ("package.json", "\"dotenv"),
+    ("requirements.txt", "python-dotenv"),
+    ("pyproject.toml", "python-dotenv"),
+    ("Pipfile", "python-dotenv"),
+    ("Gemfile", "dotenv"),
+    ("Cargo.toml", "dotenv"),
+    ("go.mod", "godotenv"),
+    ("composer.json", "vlucas/phpdotenv"),
+];
+
+/// One repository touched by the scan.
+struct RepoCtx {
+    repo: Repository,
+    workdir: PathBuf,
+}
+
+/// Run both lints over the repositories that contain `roots`.
+pub(super) fn check(
+    roots: &[PathBuf],
+    seen: &[EnvSeen],
+    not_ignored: Option<Severity>,
+    missing: Option<Severity>,
+    out: &mut Vec<Finding>,
+) {
+    if not_ignored.is_none() && missing.is_none() {
+        return;
+    }
+    let Ok(cwd) = std::env::current_dir() else {
+        return;
+    };
+    let mut repos: BTreeMap<PathBuf, RepoCtx> = BTreeMap::new();
+    for root in roots {
+        let Ok(repo) = Repository::discover(root) else {
+            continue; // outside a git work tree these lints say nothing
+        };
+        let Some(workdir) = repo.workdir().and_then(|w| w.canonicalize().ok()) else {
+            continue;
+        };
+        repos
+            .entry(workdir.clone())
+            .or_insert(RepoCtx { repo, workdir });
+    }
+    for ctx in repos.values() {
+        let mine: Vec<&EnvSeen> = seen
+            .iter()
+            .filter(|s| relative(&cwd, &ctx.workdir, &s.path).is_some())
+            .collect();
+        if let Some(sev) = not_ignored {
+            env_files(ctx, &cwd, roots, &mine, sev, out);
+        }
+        if let Some(sev) = missing {
+            missing_ignore(ctx, &cwd, &mine, sev, out);
+        }
+    }
+}
+
+/// `path` (as displayed, relative to `cwd` or absolute) relative to the work tree.
+fn relative(cwd: &Path, workdir: &Path, path: &str) -> Option<String> {
+    let abs = cwd.join(path);
+    let abs = abs.canonicalize().unwrap_or(abs);
+    let rel = abs.strip_prefix(workdir).ok()?;
+    Some(rel.to_string_lossy().replace('\\', "/"))
+}
+
+/// How the user sees a work-tree path: relative to the current directory when
+/// it is below it.
+fn display(cwd: &Path, workdir: &Path, rel: &str) -> String {
+    let abs = workdir.join(rel);
+    match abs.strip_prefix(cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf())) {
+        Ok(r) => r.to_string_lossy().into_owned(),
+        Err(_) => abs.to_string_lossy().into_owned(),
+    }
+}
+
+fn env_files(
+    ctx: &RepoCtx,
+    cwd: &Path,
+    roots: &[PathBuf],
+    seen: &[&EnvSeen],
+    sev: Severity,
+    out: &mut Vec<Finding>,
+) {
+    let index = ctx.repo.index().ok();
+    // (work-tree path, displayed path, holds a secret)
+    let mut candidates: Vec<(String, String, bool)> = Vec::new();
+    let mut known: HashSet<String> = HashSet::new();
+    for s in seen {
+        if let Some(rel) = relative(cwd, &ctx.workdir, &s.path) {
+            if known.insert(rel.clone()) {
+                candidates.push((rel, s.path.clone(), s.has_secret));
+            }
+        }
+    }
+    // Tracked .env files the walk did not read (ignore rules made it skip
+    // them): their content was not scanned here, so they count as holding no
+    // secret, and templates among them are left alone.
+    if let Some(index) = &index {
+        let under_roots: Vec<String> = roots
+            .iter()
+            .filter_map(|r| relative(cwd, &ctx.workdir, &r.to_string_lossy()))
+            .collect();
+        for entry in index.iter() {
+            let rel = String::from_utf8_lossy(&entry.path).into_owned();
+            let inside = under_roots
+                .iter()
+                .any(|r| r.is_empty() || rel == *r || rel.starts_with(&format!("{r}/")));
+            let name = base_name(&rel);
+            if inside && is_dotenv_name(name) && !is_template(name) && known.insert(rel.clone()) {
+                let shown = display(cwd, &ctx.workdir, &rel);
+                candidates.push((rel, shown, false));
+            }
+        }
+    }
+    for (rel, shown, has_secret) in candidates {
+        let name = base_name(&rel).to_string();
+        if is_template(&name) && !has_secret {
+            continue;
+        }
+        let ignored = ctx.repo.is_path_ignored(&rel).unwrap_or(false);
+        let tracked = index
+            .as_ref()
+            .is_some_and(|i| i.get_path(Path::new(&rel), 0).is_some());
+        if ignored && !tracked {
+            continue;
+        }
+        let line = if rel.contains('/') { rel.clone() } else { name };
+        let mut message = if tracked {
+            format!("{shown} is tracked by git (an ignore rule does not untrack it): run `git rm --cached {rel}`")
+        } else {
+            format!("{shown} is not ignored by git: the next `git add .` commits it")
+        };
+        if !ignored {
+            message.push_str(&format!(
+                "; append the line `{line}` to the .gitignore at the repository root"
+            ));
+        }
+        if has_secret {
+            message.push_str(", and rotate the keys it holds");
+        }
+        let severity = if has_secret {
+            sev
+        } else {
+            sev.min(Severity::Medium)
+        };
+        out.push(file_finding(
+            &shown,
+            ENV_FILE_NOT_IGNORED,
+            severity,
+            message,
+        ));
+    }
+}
+
+fn missing_ignore(
+    ctx: &RepoCtx,
+    cwd: &Path,
+    seen: &[&EnvSeen],
+    sev: Severity,
+    out: &mut Vec<Finding>,
+) {
+    if ctx.repo.is_path_ignored(".env").unwrap_or(true) {
+        return;
+    }
+    let template = seen
+        .iter()
+        .find(|s| is_template(base_name(&s.path)) && is_dotenv_name(base_name(&s.path)));
+    let why = match template {
+        Some(t) => Some(format!("{} shows the project reads .env files", t.path)),
+        None => DOTENV_MANIFESTS.iter().find_map(|(file, needle)| {
+            let text = std::fs::read_to_string(ctx.workdir.join(file)).ok()?;
+            text.contains(needle)
+                .then(|| format!("{file} depends on dotenv"))
+        }),
+    };
+    if let Some(why) = why {
+        let shown = display(cwd, &ctx.workdir, ".gitignore");
+        out.push(file_finding(&shown, MISSING_ENV_IGNORE, sev, format!(
+            "{why}, but no ignore rule covers .env: append the line `.env` to the .gitignore at the repository root"
+        )));
+    }
+}
