@@ -6,9 +6,10 @@ use crate::cli::rules::ListFormat;
 use crate::cli::scan::RuleArgs;
 use crate::config::{select_rules, Config};
 use crate::matcher::Matcher;
-use crate::pipeline::{self, Summary};
+use crate::pipeline;
 use crate::report::{self, Report};
 use crate::rules;
+use crate::verify::{self, Attributor, Status};
 use anyhow::{Context, Result};
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
@@ -24,7 +25,23 @@ pub const EXIT_ERROR: u8 = 2;
 /// through the pipeline and report.
 pub fn scan(config: &Config) -> Result<u8> {
     let matcher = Matcher::new(&config.rules)?;
-    let result = pipeline::scan(config.source.as_source(), &matcher, &config.lints)?;
+    let attributor = Attributor::new(&config.rules);
+    let mut result = pipeline::scan(
+        config.source.as_source(),
+        &matcher,
+        &attributor,
+        &config.lints,
+    )?;
+    if let Some(v) = &config.verify {
+        verify::verify(&mut result.findings, &config.rules, &v.options);
+        if v.only_verified {
+            result.findings.retain(|f| {
+                f.verification
+                    .as_ref()
+                    .is_some_and(|x| x.status == Status::Live)
+            });
+        }
+    }
     let opts = &config.report;
     let rep = Report {
         findings: &result.findings,
@@ -49,23 +66,105 @@ pub fn scan(config: &Config) -> Result<u8> {
         }
     }
     if !opts.quiet {
-        let by_sev = Summary::by_severity(&result.findings);
         let stderr = io::stderr();
         let mut e = stderr.lock();
         report::write_summary(
-            &by_sev,
+            &result.findings,
             &result.summary,
             opts.color_summary,
             opts.verbose,
             &mut e,
         )?;
     }
-    let failing = result.findings.iter().any(|f| f.severity >= opts.fail_on);
+    let live = |f: &crate::findings::Finding| {
+        f.verification
+            .as_ref()
+            .is_some_and(|v| v.status == Status::Live)
+    };
+    let failing = match &config.verify {
+        Some(v) if v.fail_on_live => result.findings.iter().any(live),
+        _ => result.findings.iter().any(|f| f.severity >= opts.fail_on),
+    };
     Ok(if failing && !opts.exit_zero {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
     })
+}
+
+/// `keysweep revoke`: find the finding by fingerprint, show the call, and
+/// with `yes` make it.
+pub fn revoke(
+    config: &Config,
+    options: &verify::Options,
+    fingerprint: &str,
+    yes: bool,
+) -> Result<u8> {
+    let matcher = Matcher::new(&config.rules)?;
+    let attributor = Attributor::new(&config.rules);
+    let result = pipeline::scan(
+        config.source.as_source(),
+        &matcher,
+        &attributor,
+        &config.lints,
+    )?;
+    let Some(f) = result
+        .findings
+        .iter()
+        .find(|f| f.fingerprint == fingerprint && !f.secret.is_empty())
+    else {
+        anyhow::bail!("no finding with fingerprint {fingerprint} here (run the same scan and copy the fingerprint)");
+    };
+    let rule = config
+        .rules
+        .iter()
+        .find(|r| r.id == f.rule_id)
+        .ok_or_else(|| anyhow::anyhow!("rule {} is not loaded", f.rule_id))?;
+    let Some(check) = &rule.revoke else {
+        let hint = rule
+            .references
+            .first()
+            .map_or(String::new(), |r| format!(" ({r})"));
+        anyhow::bail!(
+            "rule {} has no public revoke endpoint: revoke the key in the provider's dashboard{hint}",
+            rule.id
+        );
+    };
+    let url = options
+        .endpoints
+        .get(&rule.id)
+        .cloned()
+        .unwrap_or_else(|| check.url.clone());
+    let call = verify::Prepared::new(check, &url, &f.secret);
+    let what = format!(
+        "{} key {} found at {}:{} ({} revoke endpoint: {})",
+        rule.id,
+        f.display_secret(false),
+        f.path,
+        f.line,
+        check.provider,
+        call.describe()
+    );
+    let stdout = io::stdout();
+    let mut w = stdout.lock();
+    if !yes {
+        writeln!(w, "dry run: would revoke the {what}")?;
+        writeln!(w, "run again with --yes to make the call")?;
+        return Ok(EXIT_CLEAN);
+    }
+    let agent = verify::agent(options.timeout);
+    match verify::call(&agent, &call) {
+        Ok(status) if (200..300).contains(&status) => {
+            writeln!(w, "revoked the {what}: HTTP {status}")?;
+            writeln!(
+                w,
+                "now remove the key from the code and its history, and issue a new one"
+            )?;
+            Ok(EXIT_CLEAN)
+        }
+        Ok(status) => anyhow::bail!("revoke failed: {} answered HTTP {status}", call.describe()),
+        Err(reason) => anyhow::bail!("revoke failed: {reason}"),
+    }
 }
 
 /// `keysweep rules list`.

@@ -5,13 +5,14 @@
 //! and builds what the pipeline runs with: a source, the rules and the report
 //! options. Every error names the argument or file it is about.
 
-use crate::cli::history::{HistoryArgs, StagedArgs};
-use crate::cli::scan::{ColorChoice, ExitArgs, OutputArgs, RuleArgs, ScanArgs};
+use crate::cli::history::{HistoryArgs, RevokeArgs, StagedArgs};
+use crate::cli::scan::{ColorChoice, ExitArgs, OutputArgs, RuleArgs, ScanArgs, VerifyArgs};
 use crate::findings::Severity;
 use crate::lint::{Lints, ENV_FILE_IN_HISTORY};
 use crate::report::Format;
 use crate::rules::{self, Rule};
 use crate::sources::{HistoryMode, HistorySource, Source, StagedSource, TreeSource};
+use crate::verify;
 use anyhow::{bail, Context, Result};
 use std::collections::HashSet;
 use std::io::IsTerminal;
@@ -28,6 +29,75 @@ pub struct Config {
     pub report: ReportOptions,
     /// The hygiene lints in effect.
     pub lints: Lints,
+    /// Live verification, when asked for.
+    pub verify: Option<VerifySettings>,
+}
+
+/// `--verify` and friends, validated.
+#[derive(Debug, Clone)]
+pub struct VerifySettings {
+    /// Timeouts, caps, overrides.
+    pub options: verify::Options,
+    /// Report only live keys.
+    pub only_verified: bool,
+    /// Exit 1 only for live keys.
+    pub fail_on_live: bool,
+}
+
+impl VerifySettings {
+    /// `None` unless verification was asked for; errors name the flag.
+    pub fn from_args(args: &VerifyArgs, rules: &[Rule]) -> Result<Option<Self>> {
+        let mut options = verify::Options {
+            timeout: std::time::Duration::from_secs(args.verify_timeout.max(1)),
+            concurrency: args.verify_concurrency.max(1),
+            ..verify::Options::default()
+        };
+        options.per_host = options.per_host.min(options.concurrency);
+        for spec in &args.verify_provider {
+            let (rule, provider) = split_pair("--verify-provider", spec)?;
+            let r = verifiable_rule(rules, "--verify-provider", rule)?;
+            if !r.verify.iter().any(|v| v.provider == provider) {
+                let names: Vec<&str> = r.verify.iter().map(|v| v.provider.as_str()).collect();
+                bail!(
+                    "--verify-provider {spec}: rule `{rule}` knows providers {}",
+                    names.join(", ")
+                );
+            }
+            options
+                .providers
+                .insert(rule.to_string(), provider.to_string());
+        }
+        for spec in &args.verify_endpoint {
+            let (rule, url) = split_pair("--verify-endpoint", spec)?;
+            verifiable_rule(rules, "--verify-endpoint", rule)?;
+            verify::check_endpoint(url)
+                .map_err(|e| anyhow::anyhow!("--verify-endpoint {rule}=...: {e}"))?;
+            options.endpoints.insert(rule.to_string(), url.to_string());
+        }
+        let on = args.verify || args.only_verified || args.fail_on_live;
+        Ok(on.then_some(VerifySettings {
+            options,
+            only_verified: args.only_verified,
+            fail_on_live: args.fail_on_live,
+        }))
+    }
+}
+
+fn split_pair<'a>(flag: &str, spec: &'a str) -> Result<(&'a str, &'a str)> {
+    spec.split_once('=')
+        .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+        .ok_or_else(|| anyhow::anyhow!("{flag} {spec}: expected RULE=VALUE"))
+}
+
+fn verifiable_rule<'r>(rules: &'r [Rule], flag: &str, id: &str) -> Result<&'r Rule> {
+    let r = rules
+        .iter()
+        .find(|r| r.id == id)
+        .ok_or_else(|| anyhow::anyhow!("{flag}: unknown rule id `{id}`"))?;
+    if r.verify.is_empty() {
+        bail!("{flag}: rule `{id}` has no [verify] table");
+    }
+    Ok(r)
 }
 
 /// The source a command scans.
@@ -114,6 +184,7 @@ impl Config {
         let rules = select_rules(&args.rules)?;
         let lints = lints(&rules, args.lints.max_key_age).with_tree_roots(args.paths.clone());
         Ok(Config {
+            verify: VerifySettings::from_args(&args.verify, &rules)?,
             lints,
             source: SourceSpec::Tree(TreeSource {
                 paths: args.paths.clone(),
@@ -153,6 +224,7 @@ impl Config {
             lint_severity(&rules, ENV_FILE_IN_HISTORY),
         )?;
         Ok(Config {
+            verify: VerifySettings::from_args(&args.verify, &rules)?,
             lints: lints(&rules, args.lints.max_key_age),
             source: SourceSpec::History(source),
             rules,
@@ -160,11 +232,78 @@ impl Config {
         })
     }
 
+    /// `keysweep revoke`: the scan that finds the fingerprint (no lints).
+    pub fn revoke(args: &RevokeArgs) -> Result<(Self, verify::Options)> {
+        let rules = select_rules(&args.rules)?;
+        let options = VerifySettings::from_args(&args.verify, &rules)?
+            .map(|v| v.options)
+            .unwrap_or_default();
+        let paths = if args.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        };
+        let source = if args.history {
+            let [repo] = paths.as_slice() else {
+                bail!("--history takes one repository path");
+            };
+            let mode = HistoryMode::All {
+                branches: Vec::new(),
+                since: None,
+                all_objects: false,
+            };
+            SourceSpec::History(HistorySource::new(
+                repo.clone(),
+                mode,
+                threads(None)?,
+                25 << 20,
+                false,
+                None,
+            )?)
+        } else {
+            for p in &paths {
+                if std::fs::symlink_metadata(p).is_err() {
+                    bail!("{}: no such file or directory", p.display());
+                }
+            }
+            SourceSpec::Tree(TreeSource {
+                paths,
+                no_ignore: true,
+                follow: false,
+                threads: threads(None)?,
+                max_file_size: 25 << 20,
+            })
+        };
+        let quiet = OutputArgs {
+            format: Format::Text,
+            output: None,
+            color: ColorChoice::Never,
+            show_secrets: false,
+            quiet: true,
+            verbose: false,
+        };
+        let exit = ExitArgs {
+            fail_on: Severity::Low,
+            exit_zero: false,
+        };
+        Ok((
+            Config {
+                source,
+                lints: Lints::new(&[], 90, 0),
+                report: ReportOptions::new(&quiet, &exit),
+                rules,
+                verify: None,
+            },
+            options,
+        ))
+    }
+
     /// `keysweep staged`.
     pub fn staged(args: &StagedArgs) -> Result<Self> {
         let rules = select_rules(&args.rules)?;
         let source = StagedSource::new(args.repo.clone(), args.max_file_size)?;
         Ok(Config {
+            verify: VerifySettings::from_args(&args.verify, &rules)?,
             lints: lints(&rules, args.lints.max_key_age),
             source: SourceSpec::Staged(source),
             rules,

@@ -137,6 +137,11 @@ pub struct Finding {
     pub provenance: Provenance,
     /// For lint findings (no single secret): what is wrong and how to fix it.
     pub message: Option<String>,
+    /// The provider the key belongs to, when its rule names providers and
+    /// the file's context (or the rule) says which.
+    pub provider: Option<String>,
+    /// The provider's answer, with `--verify`.
+    pub verification: Option<crate::verify::Verification>,
 }
 
 impl Finding {

@@ -20,3 +20,4 @@ pub mod pipeline;
 pub mod report;
 pub mod rules;
 pub mod sources;
+pub mod verify;

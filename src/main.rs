@@ -13,6 +13,9 @@ fn main() -> ExitCode {
         Command::Scan(args) => Config::scan(args).and_then(|c| app::scan(&c)),
         Command::History(args) => Config::history(args).and_then(|c| app::scan(&c)),
         Command::Staged(args) => Config::staged(args).and_then(|c| app::scan(&c)),
+        Command::Revoke(args) => {
+            Config::revoke(args).and_then(|(c, o)| app::revoke(&c, &o, &args.fingerprint, args.yes))
+        }
         Command::Rules(r) => match &r.command {
             RulesCommand::List { rules, format } => app::rules_list(rules, *format),
             RulesCommand::Check { files } => app::rules_check(files),

@@ -11,6 +11,7 @@ use crate::findings::{fingerprint, Finding, Severity};
 use crate::lint::Lints;
 use crate::matcher::Matcher;
 use crate::sources::{Blob, Skipped, Source, SourceError, SourceStats};
+use crate::verify::Attributor;
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -60,11 +61,13 @@ pub struct ScanResult {
     pub summary: Summary,
 }
 
-/// Scan everything `source` yields with `matcher`; `lints` watch every blob
-/// and add their findings at the end.
+/// Scan everything `source` yields with `matcher`; `attributor` names the
+/// provider of shared key shapes from each file's words; `lints` watch every
+/// blob and add their findings at the end.
 pub fn scan(
     source: &dyn Source,
     matcher: &Matcher,
+    attributor: &Attributor,
     lints: &Lints,
 ) -> Result<ScanResult, SourceError> {
     let started = Instant::now();
@@ -73,6 +76,7 @@ pub fn scan(
     let suppressed = AtomicU64::new(0);
     source.for_each_blob(&stats, &|blob: &Blob<'_>| {
         let (mut f, s) = findings_in_blob(matcher, blob);
+        attributor.attribute(&mut f, blob.data);
         lints.observe(blob, &f);
         if s > 0 {
             suppressed.fetch_add(s, Ordering::Relaxed);
@@ -201,6 +205,8 @@ pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> (Vec<Finding>, u6
                 column: cursor.column,
                 provenance: place.provenance.clone(),
                 message: None,
+                provider: None,
+                verification: None,
             });
         }
     }

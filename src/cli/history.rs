@@ -1,6 +1,6 @@
 //! `keysweep history` and `keysweep staged` arguments.
 
-use super::scan::{parse_size, ExitArgs, LimitArgs, LintArgs, OutputArgs, RuleArgs};
+use super::scan::{parse_size, ExitArgs, LimitArgs, LintArgs, OutputArgs, RuleArgs, VerifyArgs};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -33,6 +33,9 @@ pub struct HistoryArgs {
     pub lints: LintArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
+    pub verify: VerifyArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
     pub output: OutputArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
@@ -54,6 +57,9 @@ pub struct StagedArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub lints: LintArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub verify: VerifyArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,
@@ -107,4 +113,27 @@ mod tests {
         assert!(super::parse_date("yesterday").is_err());
         assert!(super::parse_date("2025-01-01T10:00").is_err());
     }
+}
+
+/// `keysweep revoke FINGERPRINT [PATH]...`
+#[derive(Debug, Clone, Args)]
+pub struct RevokeArgs {
+    /// Fingerprint of the finding whose key to revoke (from any report).
+    #[arg(value_name = "FINGERPRINT")]
+    pub fingerprint: String,
+    /// Where the key was found (default `.`); with --history, the repository.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Look for the finding in git history instead of the working tree.
+    #[arg(long)]
+    pub history: bool,
+    /// Really call the provider (without it: a dry run that prints the call).
+    #[arg(long)]
+    pub yes: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub rules: RuleArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub verify: VerifyArgs,
 }

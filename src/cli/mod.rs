@@ -25,6 +25,8 @@ pub enum Command {
     History(history::HistoryArgs),
     /// Scan what the index adds over HEAD (the pre-commit check).
     Staged(history::StagedArgs),
+    /// Revoke a found key at its provider (dry run unless --yes).
+    Revoke(history::RevokeArgs),
     /// List the rules or check a rules file.
     Rules(rules::RulesArgs),
 }

@@ -31,6 +31,33 @@ pub struct RuleArgs {
     pub disable: Vec<String>,
 }
 
+/// Live verification (shared by `scan`, `history` and `staged`).
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Verification")]
+pub struct VerifyArgs {
+    /// Ask each key's provider whether it is live (sends the key to that provider only).
+    #[arg(long)]
+    pub verify: bool,
+    /// Report only keys confirmed live (implies --verify).
+    #[arg(long)]
+    pub only_verified: bool,
+    /// Exit 1 only when a live key is found (implies --verify).
+    #[arg(long)]
+    pub fail_on_live: bool,
+    /// Say which provider a shared key shape belongs to, e.g. stripe-secret-key=infinipost (repeatable).
+    #[arg(long, value_name = "RULE=PROVIDER")]
+    pub verify_provider: Vec<String>,
+    /// Send RULE's checks to URL instead (https, or http to a loopback address) (repeatable).
+    #[arg(long, value_name = "RULE=URL")]
+    pub verify_endpoint: Vec<String>,
+    /// Per-request timeout in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub verify_timeout: u64,
+    /// Requests in flight at once (per host: at most 4).
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub verify_concurrency: usize,
+}
+
 /// Lint settings (shared by `scan`, `history` and `staged`).
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Lints")]
@@ -126,6 +153,9 @@ pub struct ScanArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub lints: LintArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub verify: VerifyArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,

@@ -350,6 +350,8 @@ pub(crate) fn file_finding(path: &str, rule: &str, severity: Severity, message: 
         fingerprint: fingerprint(rule, "", path),
         provenance: crate::findings::Provenance::File,
         message: Some(message),
+        provider: None,
+        verification: None,
     }
 }
 

@@ -9,7 +9,12 @@ use std::io::{self, Write};
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let rules = report.rule_index();
     for f in report.findings {
+        let live = f
+            .verification
+            .as_ref()
+            .is_some_and(|v| v.status == crate::verify::Status::Live);
         let cmd = match f.severity {
+            _ if live => "error",
             Severity::Critical | Severity::High => "error",
             Severity::Medium => "warning",
             Severity::Low => "notice",
@@ -28,6 +33,12 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             "{name} ({}, {}): {what}. fingerprint {}",
             f.rule_id, f.severity, f.fingerprint
         );
+        if let Some(v) = &f.verification {
+            message.push_str(&format!("\nverified: {}", v.status.as_str()));
+            if let Some(d) = &v.detail {
+                message.push_str(&format!(" ({d})"));
+            }
+        }
         if let Some(p) = super::text::provenance_line(&f.provenance) {
             message.push_str(&format!("\n{p}"));
         }

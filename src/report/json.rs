@@ -29,6 +29,8 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 "line_text": f.display_line(report.show_secrets),
                 "fingerprint": f.fingerprint,
                 "message": f.message,
+                "provider": f.provider,
+                "verification": f.verification,
                 "provenance": f.provenance,
             })
         })

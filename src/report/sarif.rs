@@ -84,9 +84,13 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             if let Some(p) = super::text::provenance_line(&f.provenance) {
                 text.push_str(&format!(" ({p})"));
             }
+            let live = f
+                .verification
+                .as_ref()
+                .is_some_and(|v| v.status == crate::verify::Status::Live);
             let mut result = json!({
                 "ruleId": f.rule_id,
-                "level": level(f.severity),
+                "level": if live { "error" } else { level(f.severity) },
                 "message": {"text": text},
                 "locations": [{
                     "physicalLocation": {
@@ -103,6 +107,12 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             });
             if let Some(&i) = index.get(f.rule_id.as_str()) {
                 result["ruleIndex"] = json!(i);
+            }
+            if let Some(v) = &f.verification {
+                result["properties"]["verification"] = json!(v);
+            }
+            if let Some(p) = &f.provider {
+                result["properties"]["provider"] = json!(p);
             }
             result
         })

@@ -1,9 +1,10 @@
 //! The text reporter: findings grouped by file, then a summary on stderr.
 
 use super::{escape_control, Report};
-use crate::findings::{Provenance, Severity};
+use crate::findings::{Finding, Provenance, Severity};
 use crate::pipeline::Summary;
 use crate::sources::SkipReason;
+use crate::verify::Status;
 use owo_colors::{OwoColorize, Style};
 use std::io::{self, Write};
 
@@ -68,6 +69,28 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 escape_control(&f.display_line(report.show_secrets))
             )?,
         }
+        if let Some(v) = &f.verification {
+            let style = match v.status {
+                Status::Live => Style::new().red().bold().reversed(),
+                Status::Unknown | Status::RateLimited => Style::new().yellow(),
+                _ => Style::new().green(),
+            };
+            let label = if v.status == Status::Live {
+                "LIVE".to_string()
+            } else {
+                v.status.as_str().to_string()
+            };
+            let mut line = format!("verified: {}", paint(c, &label, style));
+            if let Some(p) = &v.provider {
+                line.push_str(&format!(" ({p})"));
+            }
+            if let Some(d) = &v.detail {
+                line.push_str(&format!(": {}", escape_control(d)));
+            }
+            writeln!(out, "      {line}")?;
+        } else if let Some(p) = &f.provider {
+            writeln!(out, "      provider: {}", escape_control(p))?;
+        }
         if let Some(p) = provenance_line(&f.provenance) {
             writeln!(
                 out,
@@ -125,7 +148,7 @@ pub fn provenance_line(p: &Provenance) -> Option<String> {
 /// Write the run summary (meant for stderr): what was scanned, what was
 /// skipped and why, what was suppressed, and findings by severity.
 pub fn write_summary(
-    findings_by_severity: &[(Severity, usize)],
+    findings: &[Finding],
     summary: &Summary,
     color: bool,
     verbose: bool,
@@ -199,6 +222,24 @@ pub fn write_summary(
             "suppressed {} finding(s) by inline keysweep:allow",
             summary.suppressed_inline
         )?;
+    }
+    let findings_by_severity = Summary::by_severity(findings);
+    let verified: Vec<String> = Status::ALL
+        .iter()
+        .map(|&s| {
+            (
+                s,
+                findings
+                    .iter()
+                    .filter(|f| f.verification.as_ref().is_some_and(|v| v.status == s))
+                    .count(),
+            )
+        })
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| format!("{n} {}", s.as_str()))
+        .collect();
+    if !verified.is_empty() {
+        writeln!(out, "verification: {}", verified.join(", "))?;
     }
     let total: usize = findings_by_severity.iter().map(|(_, n)| n).sum();
     if total == 0 {

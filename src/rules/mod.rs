@@ -29,6 +29,62 @@ pub enum Check {
     Jwt,
 }
 
+/// One HTTP call to a provider, with `{secret}` templated into the URL,
+/// headers or body, and how to read the answer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpCheck {
+    /// Provider name (`stripe`, `infinipost`): shown in reports, used by
+    /// `--verify-provider RULE=PROVIDER`.
+    pub provider: String,
+    /// Words whose presence in the same file attributes the key to this
+    /// provider (host names, package names, variable names); matched
+    /// case-insensitively. Needed when a rule has several providers.
+    #[serde(default)]
+    pub context: Vec<String>,
+    /// HTTP method.
+    #[serde(default = "default_method")]
+    pub method: String,
+    /// HTTPS URL of a harmless read-only endpoint (or the revoke endpoint).
+    pub url: String,
+    /// Request headers; values may contain `{secret}`.
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// Request body; may contain `{secret}`.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Dotted path of the error code in a JSON answer (`error.code`).
+    #[serde(default)]
+    pub code_path: Option<String>,
+    /// How answers map to statuses, first match wins. Unmatched: 2xx is
+    /// `live`, 429 `rate_limited`, anything else `unknown`.
+    #[serde(default)]
+    pub answers: Vec<Answer>,
+}
+
+fn default_method() -> String {
+    "GET".into()
+}
+
+/// One answer mapping of a [`HttpCheck`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Answer {
+    /// HTTP status to match (any when absent).
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// Error code (at `code_path`) to match; `""` matches an answer without
+    /// one; any when absent.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// The verification status it means.
+    pub result: crate::verify::Status,
+    /// Extra words for the report (e.g. "this provider answers 401 for
+    /// revoked keys too").
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
 /// Whether a key reaches production data or a sandbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -86,6 +142,14 @@ pub struct Rule {
     /// exempt from `client-exposed-secret`.
     #[serde(default)]
     pub browser_safe: bool,
+    /// How to ask providers whether a found key is live (opt-in `--verify`).
+    /// Several entries mean the key shape is shared by several providers:
+    /// the file's context must name one of them.
+    #[serde(default)]
+    pub verify: Vec<HttpCheck>,
+    /// How to revoke a key at the provider (`keysweep revoke`).
+    #[serde(default)]
+    pub revoke: Option<HttpCheck>,
     /// Documentation URLs.
     #[serde(default)]
     pub references: Vec<String>,
@@ -210,6 +274,27 @@ pub fn ensure_unique(rules: &[Rule]) -> Result<(), RuleError> {
     Ok(())
 }
 
+/// HTTPS only (loopback overrides are given on the command line, not in
+/// rules); a known method; the secret goes somewhere.
+fn validate_http(c: &HttpCheck) -> Result<(), String> {
+    if !c.url.starts_with("https://") {
+        return Err(format!("url must be https: {}", c.url));
+    }
+    if !matches!(
+        c.method.as_str(),
+        "GET" | "POST" | "DELETE" | "HEAD" | "PUT" | "PATCH"
+    ) {
+        return Err(format!("unknown method {}", c.method));
+    }
+    let uses_secret = c.url.contains("{secret}")
+        || c.headers.values().any(|v| v.contains("{secret}"))
+        || c.body.as_deref().is_some_and(|b| b.contains("{secret}"));
+    if !uses_secret {
+        return Err("no `{secret}` in url, headers or body".into());
+    }
+    Ok(())
+}
+
 /// Compile a rule's regex exactly as the matcher does (one size limit for
 /// validation and scanning); returns it with the index of its `secret` group.
 pub fn compile_regex(pattern: &str) -> Result<(regex::bytes::Regex, usize), String> {
@@ -269,6 +354,14 @@ fn validate(r: &Rule, compile: bool) -> Result<(), RuleError> {
     if r.keywords.is_empty() || r.keywords.iter().any(|k| k.len() < 3) {
         return Err(bad(
             "needs at least one keyword, each at least 3 characters".into(),
+        ));
+    }
+    for check in r.verify.iter().chain(&r.revoke) {
+        validate_http(check).map_err(|m| bad(format!("{} check: {m}", check.provider)))?;
+    }
+    if r.verify.len() > 1 && r.verify.iter().any(|v| v.context.is_empty()) {
+        return Err(bad(
+            "a rule with several [[verify]] providers needs `context` words for each".into(),
         ));
     }
     if compile {

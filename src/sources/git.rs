@@ -320,6 +320,8 @@ impl Source for HistorySource {
                         "{path} was committed in {short} ({}); {status}",
                         info.summary
                     )),
+                    provider: None,
+                    verification: None,
                 });
             }
         }
