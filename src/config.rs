@@ -47,33 +47,7 @@ pub struct VerifySettings {
 impl VerifySettings {
     /// `None` unless verification was asked for; errors name the flag.
     pub fn from_args(args: &VerifyArgs, rules: &[Rule]) -> Result<Option<Self>> {
-        let mut options = verify::Options {
-            timeout: std::time::Duration::from_secs(args.verify_timeout.max(1)),
-            concurrency: args.verify_concurrency.max(1),
-            ..verify::Options::default()
-        };
-        options.per_host = options.per_host.min(options.concurrency);
-        for spec in &args.verify_provider {
-            let (rule, provider) = split_pair("--verify-provider", spec)?;
-            let r = verifiable_rule(rules, "--verify-provider", rule)?;
-            if !r.verify.iter().any(|v| v.provider == provider) {
-                let names: Vec<&str> = r.verify.iter().map(|v| v.provider.as_str()).collect();
-                bail!(
-                    "--verify-provider {spec}: rule `{rule}` knows providers {}",
-                    names.join(", ")
-                );
-            }
-            options
-                .providers
-                .insert(rule.to_string(), provider.to_string());
-        }
-        for spec in &args.verify_endpoint {
-            let (rule, url) = split_pair("--verify-endpoint", spec)?;
-            verifiable_rule(rules, "--verify-endpoint", rule)?;
-            verify::check_endpoint(url)
-                .map_err(|e| anyhow::anyhow!("--verify-endpoint {rule}=...: {e}"))?;
-            options.endpoints.insert(rule.to_string(), url.to_string());
-        }
+        let options = verify_options(args, rules)?;
         let on = args.verify || args.only_verified || args.fail_on_live;
         Ok(on.then_some(VerifySettings {
             options,
@@ -81,6 +55,38 @@ impl VerifySettings {
             fail_on_live: args.fail_on_live,
         }))
     }
+}
+
+/// Timeouts, caps and overrides from the verification flags (validated).
+fn verify_options(args: &VerifyArgs, rules: &[Rule]) -> Result<verify::Options> {
+    let mut options = verify::Options {
+        timeout: std::time::Duration::from_secs(args.verify_timeout.max(1)),
+        concurrency: args.verify_concurrency.max(1),
+        ..verify::Options::default()
+    };
+    options.per_host = options.per_host.min(options.concurrency);
+    for spec in &args.verify_provider {
+        let (rule, provider) = split_pair("--verify-provider", spec)?;
+        let r = verifiable_rule(rules, "--verify-provider", rule)?;
+        if !r.verify.iter().any(|v| v.provider == provider) {
+            let names: Vec<&str> = r.verify.iter().map(|v| v.provider.as_str()).collect();
+            bail!(
+                "--verify-provider {spec}: rule `{rule}` knows providers {}",
+                names.join(", ")
+            );
+        }
+        options
+            .providers
+            .insert(rule.to_string(), provider.to_string());
+    }
+    for spec in &args.verify_endpoint {
+        let (rule, url) = split_pair("--verify-endpoint", spec)?;
+        verifiable_rule(rules, "--verify-endpoint", rule)?;
+        verify::check_endpoint(url)
+            .map_err(|e| anyhow::anyhow!("--verify-endpoint {rule}=...: {e}"))?;
+        options.endpoints.insert(rule.to_string(), url.to_string());
+    }
+    Ok(options)
 }
 
 fn split_pair<'a>(flag: &str, spec: &'a str) -> Result<(&'a str, &'a str)> {
@@ -94,8 +100,8 @@ fn verifiable_rule<'r>(rules: &'r [Rule], flag: &str, id: &str) -> Result<&'r Ru
         .iter()
         .find(|r| r.id == id)
         .ok_or_else(|| anyhow::anyhow!("{flag}: unknown rule id `{id}`"))?;
-    if r.verify.is_empty() {
-        bail!("{flag}: rule `{id}` has no [verify] table");
+    if r.verify.is_empty() && r.revoke.is_none() {
+        bail!("{flag}: rule `{id}` has no [verify] or [revoke] table");
     }
     Ok(r)
 }
@@ -235,9 +241,7 @@ impl Config {
     /// `keysweep revoke`: the scan that finds the fingerprint (no lints).
     pub fn revoke(args: &RevokeArgs) -> Result<(Self, verify::Options)> {
         let rules = select_rules(&args.rules)?;
-        let options = VerifySettings::from_args(&args.verify, &rules)?
-            .map(|v| v.options)
-            .unwrap_or_default();
+        let options = verify_options(&args.verify, &rules)?;
         let paths = if args.paths.is_empty() {
             vec![PathBuf::from(".")]
         } else {

@@ -277,8 +277,12 @@ pub fn ensure_unique(rules: &[Rule]) -> Result<(), RuleError> {
 /// HTTPS only (loopback overrides are given on the command line, not in
 /// rules); a known method; the secret goes somewhere.
 fn validate_http(c: &HttpCheck) -> Result<(), String> {
-    if !c.url.starts_with("https://") {
+    let Some(rest) = c.url.strip_prefix("https://") else {
         return Err(format!("url must be https: {}", c.url));
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    if host.is_empty() || host.contains('{') || host.contains('@') {
+        return Err(format!("url must name a fixed host: {}", c.url));
     }
     if !matches!(
         c.method.as_str(),

@@ -7,6 +7,7 @@ mod lints;
 mod output;
 mod rules_cmd;
 mod scan;
+mod verify;
 
 use assert_cmd::Command;
 use std::path::Path;
