@@ -112,8 +112,9 @@ pub struct GitProvenance {
     pub paths: usize,
 }
 
-/// One secret found at one place.
-#[derive(Debug, Clone)]
+/// One secret found at one place. Its `Debug` output redacts the secret, so
+/// a stray `{:?}` cannot leak it.
+#[derive(Clone)]
 pub struct Finding {
     /// The rule that matched.
     pub rule_id: String,
@@ -142,6 +143,22 @@ pub struct Finding {
     pub provider: Option<String>,
     /// The provider's answer, with `--verify`.
     pub verification: Option<crate::verify::Verification>,
+}
+
+impl fmt::Debug for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Finding")
+            .field("rule_id", &self.rule_id)
+            .field("severity", &self.severity)
+            .field("secret", &self.display_secret(false))
+            .field("path", &self.path)
+            .field("line", &self.line)
+            .field("column", &self.column)
+            .field("fingerprint", &self.fingerprint)
+            .field("provider", &self.provider)
+            .field("verification", &self.verification)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Finding {
@@ -256,6 +273,29 @@ mod tests {
         assert_ne!(a, fingerprint("r", "secret", "b.txt"));
         assert_ne!(fingerprint("ab", "c", "p"), fingerprint("a", "bc", "p"));
         assert_eq!(a.len(), 32);
+    }
+
+    #[test]
+    fn debug_output_redacts_the_secret() {
+        let secret = concat!("sk_live_", "Zq7vR2mK9xLp3TnW8cYb5HdJ").to_string();
+        let f = Finding {
+            rule_id: "r".into(),
+            severity: Severity::High,
+            secret: secret.clone(),
+            path: "p".into(),
+            line: 1,
+            column: 1,
+            context_before: format!("k={secret}"),
+            context_after: String::new(),
+            fingerprint: "fp".into(),
+            provenance: Provenance::File,
+            message: None,
+            provider: None,
+            verification: None,
+        };
+        let debug = format!("{f:?}");
+        assert!(!debug.contains(&secret), "{debug}");
+        assert!(debug.contains("sk_live_****5HdJ"));
     }
 
     #[test]

@@ -22,8 +22,7 @@ pub fn agent(timeout: Duration) -> ureq::Agent {
         .build()
 }
 
-/// A request with the secret filled in.
-#[derive(Debug)]
+/// A request with the secret filled in (deliberately not `Debug`).
 pub struct Prepared {
     method: String,
     url: String,
