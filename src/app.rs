@@ -76,6 +76,17 @@ pub fn scan(config: &Config) -> Result<u8> {
             &mut e,
         )?;
     }
+    if let Some(path) = &config.write_baseline {
+        crate::filter::write_baseline(path, &result.findings)?;
+        if !opts.quiet {
+            eprintln!(
+                "keysweep: wrote {} finding(s) to the baseline {}",
+                result.findings.len(),
+                path.display()
+            );
+        }
+        return Ok(EXIT_CLEAN);
+    }
     let live = |f: &crate::findings::Finding| {
         f.verification
             .as_ref()

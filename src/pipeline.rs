@@ -31,6 +31,8 @@ pub struct Summary {
     pub skipped: Vec<Skipped>,
     /// Findings suppressed by an inline `keysweep:allow`.
     pub suppressed_inline: u64,
+    /// Findings suppressed by the baseline, allowlists and ignore file, by filter.
+    pub suppressed: std::collections::BTreeMap<String, u64>,
     /// Rules in effect.
     pub rules: usize,
     /// Wall time of the scan.
@@ -99,6 +101,7 @@ pub fn scan(
             bytes_scanned: stats.bytes(),
             skipped: stats.take_skipped(),
             suppressed_inline: suppressed.into_inner(),
+            suppressed: Default::default(),
             rules: matcher.len(),
             elapsed: started.elapsed(),
         },

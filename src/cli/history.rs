@@ -1,6 +1,8 @@
 //! `keysweep history` and `keysweep staged` arguments.
 
-use super::scan::{parse_size, ExitArgs, LimitArgs, LintArgs, OutputArgs, RuleArgs, VerifyArgs};
+use super::scan::{
+    parse_size, ConfigArgs, ExitArgs, LimitArgs, LintArgs, OutputArgs, RuleArgs, VerifyArgs,
+};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -36,6 +38,9 @@ pub struct HistoryArgs {
     pub verify: VerifyArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
     pub output: OutputArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
@@ -60,6 +65,9 @@ pub struct StagedArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub verify: VerifyArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub config: ConfigArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,

@@ -50,21 +50,43 @@ pub struct VerifyArgs {
     /// Send RULE's checks to URL instead (https, or http to a loopback address) (repeatable).
     #[arg(long, value_name = "RULE=URL")]
     pub verify_endpoint: Vec<String>,
-    /// Per-request timeout in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 10)]
-    pub verify_timeout: u64,
-    /// Requests in flight at once (per host: at most 4).
-    #[arg(long, value_name = "N", default_value_t = 8)]
-    pub verify_concurrency: usize,
+    /// Per-request timeout in seconds [default: 10].
+    #[arg(long, value_name = "SECS")]
+    pub verify_timeout: Option<u64>,
+    /// Requests in flight at once, at most 4 per host [default: 8].
+    #[arg(long, value_name = "N")]
+    pub verify_concurrency: Option<usize>,
+}
+
+/// Configuration file, baselines and ignore lists (shared by `scan`,
+/// `history` and `staged`).
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Config and suppression")]
+pub struct ConfigArgs {
+    /// Read settings from FILE instead of the .keysweep.toml found here or at the repository root.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ignore any .keysweep.toml.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+    /// Suppress the findings recorded in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings in FILE as the new baseline (and exit 0).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Suppress findings in paths matching this gitignore-style file.
+    #[arg(long, value_name = "FILE")]
+    pub ignore_file: Option<PathBuf>,
 }
 
 /// Lint settings (shared by `scan`, `history` and `staged`).
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Lints")]
 pub struct LintArgs {
-    /// Rotation window for `stale-key`: keys issued longer ago are flagged (days; `90` or `90d`).
-    #[arg(long, value_name = "DAYS", default_value = "90", value_parser = parse_days)]
-    pub max_key_age: u64,
+    /// Rotation window for `stale-key`: keys issued longer ago are flagged (days; `90` or `90d`) [default: 90].
+    #[arg(long, value_name = "DAYS", value_parser = parse_days)]
+    pub max_key_age: Option<u64>,
 }
 
 /// Parse `90` or `90d` (days).
@@ -127,9 +149,9 @@ pub struct OutputArgs {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Exit status")]
 pub struct ExitArgs {
-    /// Exit 1 when a finding is at or above this severity.
-    #[arg(long, value_enum, default_value_t = Severity::Low, value_name = "SEVERITY")]
-    pub fail_on: Severity,
+    /// Exit 1 when a finding is at or above this severity [default: low, or the config's fail_on].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
     /// Exit 0 even with findings (errors still exit 2).
     #[arg(long)]
     pub exit_zero: bool,
@@ -156,6 +178,9 @@ pub struct ScanArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub verify: VerifyArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub config: ConfigArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,

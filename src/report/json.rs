@@ -49,6 +49,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             "bytes_scanned": s.bytes_scanned,
             "skipped": s.skipped,
             "suppressed_inline": s.suppressed_inline,
+            "suppressed": s.suppressed,
             "rules": s.rules,
             "elapsed_seconds": (s.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
             "findings_by_severity": by_sev,

@@ -216,6 +216,15 @@ pub fn write_summary(
             )?;
         }
     }
+    if !summary.suppressed.is_empty() {
+        let total: u64 = summary.suppressed.values().sum();
+        let parts: Vec<String> = summary
+            .suppressed
+            .iter()
+            .map(|(why, n)| format!("{n} by {why}"))
+            .collect();
+        writeln!(out, "suppressed {total} finding(s): {}", parts.join(", "))?;
+    }
     if summary.suppressed_inline > 0 {
         writeln!(
             out,

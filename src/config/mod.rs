@@ -6,7 +6,10 @@
 //! options. Every error names the argument or file it is about.
 
 use crate::cli::history::{HistoryArgs, RevokeArgs, StagedArgs};
-use crate::cli::scan::{ColorChoice, ExitArgs, OutputArgs, RuleArgs, ScanArgs, VerifyArgs};
+use crate::cli::scan::{
+    ColorChoice, ConfigArgs, ExitArgs, LintArgs, OutputArgs, RuleArgs, ScanArgs, VerifyArgs,
+};
+use crate::filter::{read_baseline, Filters};
 use crate::findings::Severity;
 use crate::lint::{Lints, ENV_FILE_IN_HISTORY};
 use crate::report::Format;
@@ -16,7 +19,11 @@ use crate::verify;
 use anyhow::{bail, Context, Result};
 use std::collections::HashSet;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+mod file;
+
+pub use file::{FileConfig, CONFIG_NAME, STARTER};
 
 /// Everything a scanning command needs, validated.
 #[derive(Debug)]
@@ -31,6 +38,80 @@ pub struct Config {
     pub lints: Lints,
     /// Live verification, when asked for.
     pub verify: Option<VerifySettings>,
+    /// Baseline, allowlists, ignore file.
+    pub filters: Filters,
+    /// `--write-baseline FILE`.
+    pub write_baseline: Option<PathBuf>,
+}
+
+/// What every scanning command shares, built from flags and `.keysweep.toml`.
+struct Shared {
+    rules: Vec<Rule>,
+    report: ReportOptions,
+    verify: Option<VerifySettings>,
+    filters: Filters,
+    write_baseline: Option<PathBuf>,
+    max_key_age: u64,
+}
+
+/// The flag groups every scanning command has.
+struct Flags<'a> {
+    rules: &'a RuleArgs,
+    lints: &'a LintArgs,
+    verify: &'a VerifyArgs,
+    config: &'a ConfigArgs,
+    output: &'a OutputArgs,
+    exit: &'a ExitArgs,
+}
+
+impl Shared {
+    /// Read `.keysweep.toml` (looked for from `start`), merge the flags over it.
+    fn new(flags: Flags<'_>, start: &Path) -> Result<Self> {
+        let file = FileConfig::discover(
+            flags.config.config.as_deref(),
+            flags.config.no_config,
+            start,
+        )?;
+        let rules = select_rules_with(flags.rules, &file)?;
+        let origin = file.origin_name();
+        let mut filters = Filters::default().with_allowlists(
+            &origin,
+            &file.allow.paths,
+            &file.allow.secrets,
+            &file.allow.stopwords,
+        )?;
+        if let Some(b) = flags.config.baseline.as_ref().or(file.baseline.as_ref()) {
+            filters = filters.with_baseline(read_baseline(b)?);
+        }
+        if let Some(i) = flags
+            .config
+            .ignore_file
+            .as_ref()
+            .or(file.ignore_file.as_ref())
+        {
+            filters = filters.with_ignore_file(i)?;
+        }
+        Ok(Shared {
+            verify: VerifySettings::from_args(flags.verify, &rules, &file)?,
+            report: ReportOptions::new(flags.output, flags.exit, &file),
+            max_key_age: flags.lints.max_key_age.or(file.max_key_age).unwrap_or(90),
+            write_baseline: flags.config.write_baseline.clone(),
+            filters,
+            rules,
+        })
+    }
+
+    fn into_config(self, source: SourceSpec, lints: Lints) -> Config {
+        Config {
+            source,
+            lints,
+            rules: self.rules,
+            report: self.report,
+            verify: self.verify,
+            filters: self.filters,
+            write_baseline: self.write_baseline,
+        }
+    }
 }
 
 /// `--verify` and friends, validated.
@@ -46,8 +127,8 @@ pub struct VerifySettings {
 
 impl VerifySettings {
     /// `None` unless verification was asked for; errors name the flag.
-    pub fn from_args(args: &VerifyArgs, rules: &[Rule]) -> Result<Option<Self>> {
-        let options = verify_options(args, rules)?;
+    fn from_args(args: &VerifyArgs, rules: &[Rule], file: &FileConfig) -> Result<Option<Self>> {
+        let options = verify_options(args, rules, file)?;
         let on = args.verify || args.only_verified || args.fail_on_live;
         Ok(on.then_some(VerifySettings {
             options,
@@ -57,16 +138,30 @@ impl VerifySettings {
     }
 }
 
-/// Timeouts, caps and overrides from the verification flags (validated).
-fn verify_options(args: &VerifyArgs, rules: &[Rule]) -> Result<verify::Options> {
+/// Timeouts, caps and overrides from the verification flags and the
+/// config's `[verify]` (flags win), validated.
+fn verify_options(args: &VerifyArgs, rules: &[Rule], file: &FileConfig) -> Result<verify::Options> {
+    let timeout = args.verify_timeout.or(file.verify.timeout).unwrap_or(10);
+    let concurrency = args
+        .verify_concurrency
+        .or(file.verify.concurrency)
+        .unwrap_or(8);
     let mut options = verify::Options {
-        timeout: std::time::Duration::from_secs(args.verify_timeout.max(1)),
-        concurrency: args.verify_concurrency.max(1),
+        timeout: std::time::Duration::from_secs(timeout.max(1)),
+        concurrency: concurrency.max(1),
         ..verify::Options::default()
     };
     options.per_host = options.per_host.min(options.concurrency);
-    for spec in &args.verify_provider {
-        let (rule, provider) = split_pair("--verify-provider", spec)?;
+    let pairs =
+        |from_file: &std::collections::BTreeMap<String, String>, flags: &[String]| -> Vec<String> {
+            from_file
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .chain(flags.iter().cloned())
+                .collect()
+        };
+    for spec in pairs(&file.verify.providers, &args.verify_provider) {
+        let (rule, provider) = split_pair("--verify-provider", &spec)?;
         let r = verifiable_rule(rules, "--verify-provider", rule)?;
         if !r.verify.iter().any(|v| v.provider == provider) {
             let names: Vec<&str> = r.verify.iter().map(|v| v.provider.as_str()).collect();
@@ -79,8 +174,8 @@ fn verify_options(args: &VerifyArgs, rules: &[Rule]) -> Result<verify::Options> 
             .providers
             .insert(rule.to_string(), provider.to_string());
     }
-    for spec in &args.verify_endpoint {
-        let (rule, url) = split_pair("--verify-endpoint", spec)?;
+    for spec in pairs(&file.verify.endpoints, &args.verify_endpoint) {
+        let (rule, url) = split_pair("--verify-endpoint", &spec)?;
         verifiable_rule(rules, "--verify-endpoint", rule)?;
         verify::check_endpoint(url)
             .map_err(|e| anyhow::anyhow!("--verify-endpoint {rule}=...: {e}"))?;
@@ -152,7 +247,7 @@ pub struct ReportOptions {
 }
 
 impl ReportOptions {
-    fn new(out: &OutputArgs, exit: &ExitArgs) -> Self {
+    fn new(out: &OutputArgs, exit: &ExitArgs, file: &FileConfig) -> Self {
         let color_report = match out.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
@@ -173,7 +268,7 @@ impl ReportOptions {
             show_secrets: out.show_secrets,
             quiet: out.quiet,
             verbose: out.verbose,
-            fail_on: exit.fail_on,
+            fail_on: exit.fail_on.or(file.fail_on).unwrap_or(Severity::Low),
             exit_zero: exit.exit_zero,
         }
     }
@@ -187,26 +282,30 @@ impl Config {
                 bail!("{}: no such file or directory", p.display());
             }
         }
-        let rules = select_rules(&args.rules)?;
-        let lints = lints(&rules, args.lints.max_key_age).with_tree_roots(args.paths.clone());
-        Ok(Config {
-            verify: VerifySettings::from_args(&args.verify, &rules)?,
-            lints,
-            source: SourceSpec::Tree(TreeSource {
-                paths: args.paths.clone(),
-                no_ignore: args.walk.no_ignore,
-                follow: args.walk.follow,
-                threads: threads(args.limits.threads)?,
-                max_file_size: args.limits.max_file_size,
-            }),
-            rules,
-            report: ReportOptions::new(&args.output, &args.exit),
-        })
+        let shared = Shared::new(
+            Flags {
+                rules: &args.rules,
+                lints: &args.lints,
+                verify: &args.verify,
+                config: &args.config,
+                output: &args.output,
+                exit: &args.exit,
+            },
+            Path::new("."),
+        )?;
+        let lints = lints(&shared.rules, shared.max_key_age).with_tree_roots(args.paths.clone());
+        let source = SourceSpec::Tree(TreeSource {
+            paths: args.paths.clone(),
+            no_ignore: args.walk.no_ignore,
+            follow: args.walk.follow,
+            threads: threads(args.limits.threads)?,
+            max_file_size: args.limits.max_file_size,
+        });
+        Ok(shared.into_config(source, lints))
     }
 
     /// `keysweep history`.
     pub fn history(args: &HistoryArgs) -> Result<Self> {
-        let rules = select_rules(&args.rules)?;
         let mode = match &args.range {
             Some(range) => {
                 if !range.contains("..") {
@@ -220,6 +319,20 @@ impl Config {
                 all_objects: args.all_objects,
             },
         };
+        if !args.repo.exists() {
+            bail!("{}: no such file or directory", args.repo.display());
+        }
+        let shared = Shared::new(
+            Flags {
+                rules: &args.rules,
+                lints: &args.lints,
+                verify: &args.verify,
+                config: &args.config,
+                output: &args.output,
+                exit: &args.exit,
+            },
+            &args.repo,
+        )?;
         let progress = !args.output.quiet && std::io::stderr().is_terminal();
         let source = HistorySource::new(
             args.repo.clone(),
@@ -227,21 +340,17 @@ impl Config {
             threads(args.limits.threads)?,
             args.limits.max_file_size,
             progress,
-            lint_severity(&rules, ENV_FILE_IN_HISTORY),
+            lint_severity(&shared.rules, ENV_FILE_IN_HISTORY),
         )?;
-        Ok(Config {
-            verify: VerifySettings::from_args(&args.verify, &rules)?,
-            lints: lints(&rules, args.lints.max_key_age),
-            source: SourceSpec::History(source),
-            rules,
-            report: ReportOptions::new(&args.output, &args.exit),
-        })
+        let lints = lints(&shared.rules, shared.max_key_age);
+        Ok(shared.into_config(SourceSpec::History(source), lints))
     }
 
     /// `keysweep revoke`: the scan that finds the fingerprint (no lints).
     pub fn revoke(args: &RevokeArgs) -> Result<(Self, verify::Options)> {
-        let rules = select_rules(&args.rules)?;
-        let options = verify_options(&args.verify, &rules)?;
+        let file = FileConfig::discover(None, false, Path::new("."))?;
+        let rules = select_rules_with(&args.rules, &file)?;
+        let options = verify_options(&args.verify, &rules, &file)?;
         let paths = if args.paths.is_empty() {
             vec![PathBuf::from(".")]
         } else {
@@ -287,16 +396,18 @@ impl Config {
             verbose: false,
         };
         let exit = ExitArgs {
-            fail_on: Severity::Low,
+            fail_on: None,
             exit_zero: false,
         };
         Ok((
             Config {
                 source,
                 lints: Lints::new(&[], 90, 0),
-                report: ReportOptions::new(&quiet, &exit),
+                report: ReportOptions::new(&quiet, &exit, &file),
                 rules,
                 verify: None,
+                filters: Filters::default(),
+                write_baseline: None,
             },
             options,
         ))
@@ -304,15 +415,23 @@ impl Config {
 
     /// `keysweep staged`.
     pub fn staged(args: &StagedArgs) -> Result<Self> {
-        let rules = select_rules(&args.rules)?;
+        if !args.repo.exists() {
+            bail!("{}: no such file or directory", args.repo.display());
+        }
         let source = StagedSource::new(args.repo.clone(), args.max_file_size)?;
-        Ok(Config {
-            verify: VerifySettings::from_args(&args.verify, &rules)?,
-            lints: lints(&rules, args.lints.max_key_age),
-            source: SourceSpec::Staged(source),
-            rules,
-            report: ReportOptions::new(&args.output, &args.exit),
-        })
+        let shared = Shared::new(
+            Flags {
+                rules: &args.rules,
+                lints: &args.lints,
+                verify: &args.verify,
+                config: &args.config,
+                output: &args.output,
+                exit: &args.exit,
+            },
+            &args.repo,
+        )?;
+        let lints = lints(&shared.rules, shared.max_key_age);
+        Ok(shared.into_config(SourceSpec::Staged(source), lints))
     }
 }
 
@@ -343,9 +462,21 @@ fn color_allowed() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// Built-in rules plus `--rules` files, narrowed by `--rule` / `--disable-rule`.
+/// Built-in rules plus `--rules` files, narrowed by `--rule` / `--disable-rule`
+/// (`rules list` reads no config file).
 pub fn select_rules(args: &RuleArgs) -> Result<Vec<Rule>> {
+    select_rules_with(args, &FileConfig::default())
+}
+
+/// Built-in rules, the config's and `--rules` files, narrowed by `--rule`,
+/// `--disable-rule` and the config's `disable`.
+fn select_rules_with(args: &RuleArgs, file: &FileConfig) -> Result<Vec<Rule>> {
     let mut all = rules::load_embedded().context("built-in rules")?;
+    for path in &file.rules {
+        let extra = rules::load_path(path)
+            .with_context(|| format!("{}: rules {}", file.origin_name(), path.display()))?;
+        all.extend(extra);
+    }
     for path in &args.rules {
         let extra =
             rules::load_path(path).with_context(|| format!("--rules {}", path.display()))?;
@@ -358,8 +489,18 @@ pub fn select_rules(args: &RuleArgs) -> Result<Vec<Rule>> {
             bail!("unknown rule id `{id}` (see `keysweep rules list`)");
         }
     }
+    for id in &file.disable {
+        if !known.contains(id.as_str()) {
+            bail!("{}: disable: unknown rule id `{id}`", file.origin_name());
+        }
+    }
     let only: HashSet<&str> = args.only.iter().map(String::as_str).collect();
-    let disabled: HashSet<&str> = args.disable.iter().map(String::as_str).collect();
+    let disabled: HashSet<&str> = args
+        .disable
+        .iter()
+        .chain(&file.disable)
+        .map(String::as_str)
+        .collect();
     let selected: Vec<Rule> = all
         .into_iter()
         .filter(|r| only.is_empty() || only.contains(r.id.as_str()))
