@@ -12,7 +12,7 @@ use crate::rules;
 use crate::verify::{self, Attributor, Status};
 use anyhow::{Context, Result};
 use std::io::{self, BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Exit code: nothing at or above the threshold was found.
 pub const EXIT_CLEAN: u8 = 0;
@@ -32,6 +32,8 @@ pub fn scan(config: &Config) -> Result<u8> {
         &attributor,
         &config.lints,
     )?;
+    // Filters before verification: a suppressed key is never sent anywhere.
+    result.summary.suppressed = config.filters.apply(&mut result.findings);
     if let Some(v) = &config.verify {
         verify::verify(&mut result.findings, &config.rules, &v.options);
         if v.only_verified {
@@ -176,6 +178,65 @@ pub fn revoke(
         Ok(status) => anyhow::bail!("revoke failed: {} answered HTTP {status}", call.describe()),
         Err(reason) => anyhow::bail!("revoke failed: {reason}"),
     }
+}
+
+/// `keysweep init`: a commented starter config, never over an existing file
+/// unless `force`.
+pub fn init(path: &Path, force: bool) -> Result<u8> {
+    if path.exists() && !force {
+        anyhow::bail!(
+            "{}: already exists (use --force to overwrite)",
+            path.display()
+        );
+    }
+    std::fs::write(path, crate::config::STARTER).with_context(|| path.display().to_string())?;
+    println!("wrote {}", path.display());
+    Ok(EXIT_CLEAN)
+}
+
+/// First line after the shebang of every hook keysweep installs.
+const HOOK_MARKER: &str = "# installed by keysweep install-hook";
+
+/// `keysweep install-hook`: a `pre-commit` hook running `keysweep staged`, in
+/// `core.hooksPath` when set. An existing hook that keysweep did not write
+/// is left alone unless `force`.
+pub fn install_hook(repo_path: &Path, force: bool) -> Result<u8> {
+    let repo = git2::Repository::discover(repo_path)
+        .map_err(|_| anyhow::anyhow!("{}: not a git repository", repo_path.display()))?;
+    let base = repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf();
+    let hooks_path = repo
+        .config()
+        .ok()
+        .and_then(|c| c.get_path("core.hooksPath").ok())
+        .map(|p| if p.is_relative() { base.join(p) } else { p })
+        .unwrap_or_else(|| repo.commondir().join("hooks"));
+    std::fs::create_dir_all(&hooks_path).with_context(|| hooks_path.display().to_string())?;
+    let hook = hooks_path.join("pre-commit");
+    let exe = std::env::current_exe()
+        .ok()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let script = format!(
+        "#!/bin/sh\n{HOOK_MARKER}\n# Blocks commits that add secrets. Skip once with: git commit --no-verify\nks='{}'\n[ -x \"$ks\" ] || ks=keysweep\nexec \"$ks\" staged\n",
+        exe.replace('\'', "'\\''")
+    );
+    if let Ok(existing) = std::fs::read_to_string(&hook) {
+        if !existing.contains(HOOK_MARKER) && !force {
+            anyhow::bail!(
+                "{}: a different pre-commit hook exists; add `keysweep staged` to it, or use --force to replace it",
+                hook.display()
+            );
+        }
+    }
+    std::fs::write(&hook, script).with_context(|| hook.display().to_string())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755))
+            .with_context(|| hook.display().to_string())?;
+    }
+    println!("installed {}", hook.display());
+    Ok(EXIT_CLEAN)
 }
 
 /// `keysweep rules list`.

@@ -27,6 +27,24 @@ pub enum Command {
     Staged(history::StagedArgs),
     /// Revoke a found key at its provider (dry run unless --yes).
     Revoke(history::RevokeArgs),
+    /// Write a commented starter .keysweep.toml.
+    Init {
+        /// Where to write it.
+        #[arg(long, value_name = "FILE", default_value = ".keysweep.toml")]
+        path: std::path::PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Install a git pre-commit hook that runs `keysweep staged`.
+    InstallHook {
+        /// The repository (or a directory inside it).
+        #[arg(value_name = "REPO", default_value = ".")]
+        repo: std::path::PathBuf,
+        /// Replace an existing pre-commit hook that keysweep did not install.
+        #[arg(long)]
+        force: bool,
+    },
     /// List the rules or check a rules file.
     Rules(rules::RulesArgs),
 }

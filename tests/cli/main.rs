@@ -8,6 +8,7 @@ mod output;
 mod rules_cmd;
 mod scan;
 mod verify;
+mod workflow;
 
 use assert_cmd::Command;
 use std::path::Path;
