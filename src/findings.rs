@@ -143,6 +143,56 @@ pub struct Finding {
     pub provider: Option<String>,
     /// The provider's answer, with `--verify`.
     pub verification: Option<crate::verify::Verification>,
+    /// Non-secret facts a key carries (JWT-based keys: claims and prefix).
+    pub key_info: Option<KeyInfo>,
+}
+
+/// What a JWT-based key says about itself: the non-secret claims that
+/// identify it in the provider's dashboard, and its displayed prefix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyInfo {
+    /// The first 16 characters (`sk-live-` and 8 more), as usage logs show keys.
+    pub prefix: String,
+    /// `sub`, `user_id`, `jti`, `iss` as text; `iat` and `exp` as ISO dates.
+    pub claims: std::collections::BTreeMap<String, String>,
+}
+
+impl KeyInfo {
+    /// Decode `secret`'s JWT (never verifying it); `None` for other keys.
+    pub fn from_secret(secret: &str) -> Option<KeyInfo> {
+        if !secret.contains("eyJ") {
+            return None;
+        }
+        let claims = crate::matcher::decode_jwt_claims(secret.as_bytes())?;
+        let mut out = std::collections::BTreeMap::new();
+        for name in ["sub", "user_id", "uid", "jti", "iss"] {
+            if let Some(v) = claims.get(name) {
+                out.insert(
+                    name.to_string(),
+                    v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                );
+            }
+        }
+        for name in ["iat", "exp"] {
+            if let Some(t) = claims.get(name).and_then(serde_json::Value::as_i64) {
+                out.insert(
+                    name.to_string(),
+                    crate::sources::git::format_time(git2::Time::new(t, 0)),
+                );
+            }
+        }
+        Some(KeyInfo {
+            prefix: secret.chars().take(16).collect(),
+            claims: out,
+        })
+    }
+
+    /// `prefix sk-live-eyJhbGci, sub user_1, jti k1, iat 2025-...`.
+    pub fn describe(&self) -> String {
+        let mut parts = vec![format!("prefix {}", self.prefix)];
+        parts.extend(self.claims.iter().map(|(k, v)| format!("{k} {v}")));
+        parts.join(", ")
+    }
 }
 
 impl fmt::Debug for Finding {
@@ -292,6 +342,7 @@ mod tests {
             message: None,
             provider: None,
             verification: None,
+            key_info: None,
         };
         let debug = format!("{f:?}");
         assert!(!debug.contains(&secret), "{debug}");

@@ -7,7 +7,7 @@
 //! and returns them with a [`Summary`] for the reporters.
 
 use crate::filter;
-use crate::findings::{fingerprint, Finding, Severity};
+use crate::findings::{fingerprint, Finding, KeyInfo, Severity};
 use crate::lint::Lints;
 use crate::matcher::Matcher;
 use crate::sources::{Blob, Skipped, Source, SourceError, SourceStats};
@@ -210,6 +210,7 @@ pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> (Vec<Finding>, u6
                 message: None,
                 provider: None,
                 verification: None,
+                key_info: KeyInfo::from_secret(&secret),
             });
         }
     }

@@ -352,6 +352,7 @@ pub(crate) fn file_finding(path: &str, rule: &str, severity: Severity, message: 
         message: Some(message),
         provider: None,
         verification: None,
+        key_info: None,
     }
 }
 

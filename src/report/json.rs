@@ -30,6 +30,8 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 "fingerprint": f.fingerprint,
                 "message": f.message,
                 "provider": f.provider,
+                "provider_candidates": super::ambiguous_providers(&rules, f),
+                "key_info": f.key_info,
                 "verification": f.verification,
                 "provenance": f.provenance,
             })

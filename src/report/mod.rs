@@ -64,6 +64,16 @@ pub fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Re
     }
 }
 
+/// The providers a finding's key shape could belong to, when its rule names
+/// several and the file named none of them.
+pub fn ambiguous_providers(rules: &HashMap<&str, &Rule>, f: &Finding) -> Option<Vec<String>> {
+    if f.provider.is_some() {
+        return None;
+    }
+    let rule = rules.get(f.rule_id.as_str())?;
+    (rule.verify.len() > 1).then(|| rule.verify.iter().map(|v| v.provider.clone()).collect())
+}
+
 /// Make untrusted text (paths, matched lines) safe to print on a terminal:
 /// control characters, including ESC, are shown escaped, never sent raw.
 pub fn escape_control(s: &str) -> std::borrow::Cow<'_, str> {

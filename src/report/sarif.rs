@@ -114,6 +114,9 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             if let Some(p) = &f.provider {
                 result["properties"]["provider"] = json!(p);
             }
+            if let Some(k) = &f.key_info {
+                result["properties"]["key_info"] = json!(k);
+            }
             result
         })
         .collect();

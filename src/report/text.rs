@@ -90,6 +90,11 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             writeln!(out, "      {line}")?;
         } else if let Some(p) = &f.provider {
             writeln!(out, "      provider: {}", escape_control(p))?;
+        } else if let Some(candidates) = super::ambiguous_providers(&rules, f) {
+            writeln!(out, "      provider: ambiguous ({})", candidates.join(" or "))?;
+        }
+        if let Some(k) = &f.key_info {
+            writeln!(out, "      key: {}", escape_control(&k.describe()))?;
         }
         if let Some(p) = provenance_line(&f.provenance) {
             writeln!(

@@ -322,6 +322,7 @@ impl Source for HistorySource {
                     )),
                     provider: None,
                     verification: None,
+                    key_info: None,
                 });
             }
         }
