@@ -91,7 +91,11 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         } else if let Some(p) = &f.provider {
             writeln!(out, "      provider: {}", escape_control(p))?;
         } else if let Some(candidates) = super::ambiguous_providers(&rules, f) {
-            writeln!(out, "      provider: ambiguous ({})", candidates.join(" or "))?;
+            writeln!(
+                out,
+                "      provider: ambiguous ({})",
+                candidates.join(" or ")
+            )?;
         }
         if let Some(k) = &f.key_info {
             writeln!(out, "      key: {}", escape_control(&k.describe()))?;

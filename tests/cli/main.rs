@@ -5,6 +5,7 @@
 mod history;
 mod lints;
 mod output;
+mod providers;
 mod rules_cmd;
 mod scan;
 mod verify;

@@ -39,7 +39,7 @@ struct State {
 }
 
 /// A provider that answers by path, like the provider pages document.
-struct Mock {
+pub(crate) struct Mock {
     addr: SocketAddr,
     state: Arc<State>,
     stop: Arc<AtomicBool>,
@@ -47,7 +47,7 @@ struct Mock {
 }
 
 impl Mock {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let state = Arc::new(State::default());
@@ -72,7 +72,7 @@ impl Mock {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
 
@@ -170,6 +170,12 @@ fn serve(mut conn: TcpStream, state: &State) {
         "/bykey" if auth.ends_with("live") => (200, "", "{}"),
         "/bykey" => (401, "", r#"{"error":{"code":"invalid_api_key"}}"#),
         "/revoke" => (204, "", ""),
+        "/missing" => (
+            401,
+            "",
+            r#"{"error":{"code":"unauthorized","message":"No API key provided"}}"#,
+        ),
+        "/plain401" => (401, "", r#"{"error":"Unauthorized"}"#),
         _ => (404, "", ""),
     };
     state.in_flight.fetch_sub(1, Ordering::SeqCst);
