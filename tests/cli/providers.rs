@@ -195,8 +195,20 @@ fn iblueprint_and_generic_api_snippets() {
     let f = findings(t.path(), &[]);
     check(&f, "cli.sh", "iblueprint-api-key", None, "high");
     check(&f, "api.sh", "iblueprint-bearer", None, "high");
-    check(&f, "gen.sh", "example-ai-api-bearer", None, "high");
-    check(&f, "gen.py", "example-ai-api-bearer", None, "high");
+    check(
+        &f,
+        "gen.sh",
+        "example-ai-api-bearer",
+        Some("example-ai-api"),
+        "high",
+    );
+    check(
+        &f,
+        "gen.py",
+        "example-ai-api-bearer",
+        Some("example-ai-api"),
+        "high",
+    );
     check(&f, "env.sh", "generic-api-key", None, "high");
 }
 

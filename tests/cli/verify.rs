@@ -176,6 +176,26 @@ fn serve(mut conn: TcpStream, state: &State) {
             r#"{"error":{"code":"unauthorized","message":"No API key provided"}}"#,
         ),
         "/plain401" => (401, "", r#"{"error":"Unauthorized"}"#),
+        "/generic-invalid" => (
+            401,
+            "",
+            r#"{"success":false,"error":{"code":"INVALID_API_KEY","message":"The provided API key is invalid"}}"#,
+        ),
+        "/generic-expired" => (
+            401,
+            "",
+            r#"{"success":false,"error":{"code":"EXPIRED_API_KEY","message":"The API key has expired"}}"#,
+        ),
+        "/generic-missing" => (
+            401,
+            "",
+            r#"{"success":false,"error":{"code":"MISSING_API_KEY","message":"API key is required"}}"#,
+        ),
+        "/generic-empty" => (
+            400,
+            "",
+            r#"{"success":false,"error":{"code":"BAD_REQUEST"}}"#,
+        ),
         _ => (404, "", ""),
     };
     state.in_flight.fetch_sub(1, Ordering::SeqCst);
