@@ -14,6 +14,8 @@
 
 mod gitignore;
 mod notebook;
+
+pub use notebook::notebook_outputs;
 pub mod paths;
 
 use crate::findings::{fingerprint, Finding, Severity};

@@ -8,6 +8,18 @@ use super::{fingerprint, Finding, SECRET_IN_NOTEBOOK_OUTPUT};
 use crate::findings::Severity;
 use serde_json::Value;
 
+/// Output texts of each code cell of a notebook, `None` when it is not JSON
+/// (public for fuzzing and tools).
+pub fn notebook_outputs(data: &[u8]) -> Option<Vec<(usize, Vec<String>)>> {
+    let doc = serde_json::from_slice::<Value>(data).ok()?;
+    Some(
+        cell_outputs(&doc)
+            .into_iter()
+            .map(|(i, _, t)| (i, t))
+            .collect(),
+    )
+}
+
 /// Output text of each cell: (cell index, execution count, texts).
 fn cell_outputs(doc: &Value) -> Vec<(usize, Option<i64>, Vec<String>)> {
     let mut out = Vec::new();
