@@ -53,14 +53,8 @@ pub fn scan(config: &Config) -> Result<u8> {
         color: opts.color_report,
     };
     match &opts.output {
-        Some(path) => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("--output {}", path.display()))?;
-            let mut w = BufWriter::new(file);
-            report::write(opts.format, &rep, &mut w)
-                .and_then(|()| w.flush())
-                .with_context(|| format!("--output {}", path.display()))?;
-        }
+        Some(path) => write_output(path, |w| report::write(opts.format, &rep, w))
+            .with_context(|| format!("--output {}", path.display()))?,
         None => {
             let stdout = io::stdout();
             let mut w = BufWriter::new(stdout.lock());
@@ -103,6 +97,48 @@ pub fn scan(config: &Config) -> Result<u8> {
     } else {
         EXIT_CLEAN
     })
+}
+
+/// Write a report to `path`. A regular file (or a new one) is written to a
+/// temporary file beside it and renamed into place, so a killed run never
+/// leaves a half-written report for CI to upload; special files
+/// (`/dev/stdout`, pipes) are written through, never replaced.
+fn write_output(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
+    if special {
+        let file = std::fs::OpenOptions::new().write(true).open(path)?;
+        let mut w = BufWriter::new(file);
+        write(&mut w)?;
+        return w.flush();
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("directory {} does not exist", dir.display()),
+        ));
+    }
+    let name = path
+        .file_name()
+        .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = dir.join(format!(".{name}.keysweep-{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut w = BufWriter::new(std::fs::File::create(&tmp)?);
+        write(&mut w)?;
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }
 
 /// `keysweep revoke`: find the finding by fingerprint, show the call, and

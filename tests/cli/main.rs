@@ -3,6 +3,7 @@
 //! generators rule examples use, so no key-shaped literal lives in this repo.
 
 mod history;
+mod hostile;
 mod lints;
 mod output;
 mod providers;

@@ -135,6 +135,9 @@ fn serve(mut conn: TcpStream, state: &State) {
     };
     let auth = seen.header("authorization").unwrap_or("").to_string();
     state.seen.lock().unwrap().push(seen);
+    if stream_hostile(&path, &auth, &mut conn) {
+        return;
+    }
     let now = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     state.max_in_flight.fetch_max(now, Ordering::SeqCst);
     let (status, extra, body) = match path.as_str() {
@@ -204,6 +207,58 @@ fn serve(mut conn: TcpStream, state: &State) {
         body.len()
     );
     let _ = conn.write_all(reply.as_bytes());
+}
+
+/// Answers that misbehave on the wire. Every loop is bounded: it ends when
+/// the client hangs up or after a fixed amount.
+fn stream_hostile(path: &str, auth: &str, conn: &mut TcpStream) -> bool {
+    match path {
+        "/huge" => {
+            // Claims 1 GB and sends until the client stops reading (at most 256 MB).
+            let _ = conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1073741824\r\n\r\n");
+            let chunk = vec![b'x'; 64 * 1024];
+            for _ in 0..4096 {
+                if conn.write_all(&chunk).is_err() {
+                    break;
+                }
+            }
+        }
+        "/trickle" => {
+            // One byte a second, at most 30.
+            for b in b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
+                .iter()
+                .take(30)
+            {
+                if conn.write_all(&[*b]).is_err() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        }
+        "/loop" => {
+            let _ = conn
+                .write_all(b"HTTP/1.1 302 Found\r\nLocation: /loop\r\nContent-Length: 0\r\n\r\n");
+        }
+        "/to-file" => {
+            let _ = conn.write_all(
+                b"HTTP/1.1 301 Moved\r\nLocation: file:///etc/passwd\r\nContent-Length: 0\r\n\r\n",
+            );
+        }
+        "/echo" => {
+            let body = format!(
+                "{{\"error\":{{\"code\":\"invalid_api_key\",\"message\":\"bad key: {auth}\"}}}}"
+            );
+            let _ = conn.write_all(
+                format!(
+                    "HTTP/1.1 401 X\r\nContent-Length: {}\r\nX-Echo: {auth}\r\n\r\n{body}",
+                    body.len()
+                )
+                .as_bytes(),
+            );
+        }
+        _ => return false,
+    }
+    true
 }
 
 const RULES: &str = r#"
@@ -684,4 +739,55 @@ fn revoke_is_a_dry_run_without_yes() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no finding with fingerprint"));
+}
+
+#[test]
+fn a_hostile_server_cannot_hang_flood_redirect_or_leak() {
+    let mock = Mock::start();
+    let k = acme("hostile");
+    let t = tree(&[("a.env", format!("K={k}\n"))]);
+    let check = |path: &str, extra: &[&str]| -> (Value, String, std::time::Duration) {
+        let started = std::time::Instant::now();
+        let mut args = vec!["--verify", "--verify-endpoint"];
+        let ep = endpoint(&mock, "acme-token", path);
+        args.push(&ep);
+        args.extend_from_slice(extra);
+        let (_, f, text) = run(t.path(), "acme-token", &args);
+        assert!(!text.contains(&k), "{path}: the secret reached the output");
+        (f[0]["verification"].clone(), text, started.elapsed())
+    };
+    // 1 GB body: read at most a small bounded amount, answer at once.
+    let (v, _, took) = check("/huge", &[]);
+    assert_eq!(v["status"], "live");
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    // One byte a second: the overall deadline holds.
+    let (v, _, took) = check("/trickle", &["--verify-timeout", "2"]);
+    assert_eq!(v["status"], "unknown");
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    // Endless redirects and a redirect to file:// are not followed.
+    let (v, _, _) = check("/loop", &[]);
+    assert!(
+        v["detail"].as_str().unwrap().contains("not followed"),
+        "{v}"
+    );
+    let (v, _, _) = check("/to-file", &[]);
+    assert_eq!(v["status"], "unknown");
+    // A server that echoes the key back: the answer is mapped, never printed.
+    let (v, _, _) = check("/echo", &[]);
+    assert_eq!(v["status"], "invalid");
+    // TLS required but the peer speaks plain HTTP: an error, not a downgrade.
+    let https = format!("acme-token=https://{}/live", mock.addr);
+    let (_, f, text) = run(
+        t.path(),
+        "acme-token",
+        &[
+            "--verify",
+            "--verify-timeout",
+            "5",
+            "--verify-endpoint",
+            &https,
+        ],
+    );
+    assert_eq!(f[0]["verification"]["status"], "unknown", "{text}");
+    assert!(!text.contains(&k));
 }

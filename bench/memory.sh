@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Memory ceiling benchmark (not a test): peak RSS of keysweep on
+#  1. a history with many large blobs (200 versions of a 4 MB file),
+#  2. a working tree of 100,000 files,
+#  3. the 100,000-file repository's history.
+# Prints peak RSS (MiB) for each; the documented bound is 150 MB.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet
+KS=$PWD/target/release/keysweep
+export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
+mkdir -p bench/corpus
+BIG=bench/corpus/big-blobs
+if [ ! -d "$BIG/.git" ]; then
+  rm -rf "$BIG"; git init -q -b main "$BIG"
+  python3 - "$BIG" <<'PY' | git -C "$BIG" fast-import --quiet
+import random, sys
+rng = random.Random(7)
+line = lambda: "".join(rng.choice("abcdefghijklmnopqrstuvwxyz ") for _ in range(79)) + "\n"
+base = [line() for _ in range(50_000)]  # ~4 MB
+for c in range(1, 201):
+    for _ in range(200):
+        base[rng.randrange(len(base))] = line()
+    body = "".join(base).encode()
+    sys.stdout.buffer.write(b"commit refs/heads/main\nmark :%d\ncommitter b <b@example.invalid> %d +0000\ndata 1\nc\n" % (c, 1600000000 + c))
+    if c > 1:
+        sys.stdout.buffer.write(b"from :%d\n" % (c - 1))
+    sys.stdout.buffer.write(b"M 100644 inline big.txt\ndata %d\n" % len(body) + body + b"\n")
+PY
+  git -C "$BIG" reset -q --hard main
+fi
+WIDE=bench/corpus/wide-100k
+if [ ! -d "$WIDE/.git" ]; then
+  rm -rf "$WIDE"; git init -q -b main "$WIDE"
+  python3 bench/gen_history.py wide 100000 | git -C "$WIDE" fast-import --quiet
+  git -C "$WIDE" reset -q --hard main
+fi
+peak() { /usr/bin/time -f "%M" "$@" 2>&1 >/dev/null | tail -1; }
+printf '%-45s %10s\n' "run" "peak MiB"
+for run in "history $BIG" "scan $WIDE" "history $WIDE"; do
+  kb=$(peak "$KS" $run --format json --output /dev/null --quiet --exit-zero)
+  printf '%-45s %10.1f\n' "keysweep $run" "$(echo "$kb / 1024" | bc -l)"
+done
