@@ -365,3 +365,40 @@ fn a_long_linear_history() {
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["findings"][0]["provenance"]["summary"], "c");
 }
+
+/// Every input a fuzz target ever crashed on (fuzz/regressions) is scanned
+/// as a file, a notebook, a rules file and a config file: no panic.
+#[test]
+fn fuzz_regressions_stay_fixed() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    for entry in entries.filter_map(|e| e.ok()) {
+        let data = std::fs::read(entry.path()).unwrap();
+        let t = TempDir::new().unwrap();
+        write(t.path(), "input.txt", &data);
+        write(t.path(), "input.ipynb", &data);
+        write(t.path(), "rules.toml", &data);
+        write(t.path(), "config.toml", &data);
+        let (code, _, err) = scan(t.path(), &["--no-config", "--max-key-age", "1"]);
+        assert!(code < 2, "{}: {err}", entry.path().display());
+        for args in [
+            &["--rules", "rules.toml"][..],
+            &["--config", "config.toml"][..],
+        ] {
+            let out = keysweep()
+                .current_dir(t.path())
+                .arg("scan")
+                .args(args)
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                !err.contains("panicked"),
+                "{}: {err}",
+                entry.path().display()
+            );
+        }
+    }
+}
