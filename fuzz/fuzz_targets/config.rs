@@ -1,6 +1,5 @@
-//! `.keysweep.toml` parsing. keysweep has no public `FileConfig::parse(text)`;
-//! `FileConfig::load(path)` reads the file and deserializes it with
-//! `toml::from_str`, which is what this target does (without the file I/O).
+//! `.keysweep.toml` parsing: `FileConfig::parse`, what `FileConfig::load`
+//! runs on a file's text.
 #![no_main]
 
 use keysweep::config::FileConfig;
@@ -10,7 +9,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    if let Ok(cfg) = toml::from_str::<FileConfig>(text) {
+    if let Ok(cfg) = FileConfig::parse(text, "fuzz.toml") {
         let _ = cfg.origin_name();
     }
 });
