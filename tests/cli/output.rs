@@ -247,3 +247,43 @@ fn scan_help_snapshot() {
     assert!(out.status.success());
     insta::assert_snapshot!("scan_help", String::from_utf8_lossy(&out.stdout));
 }
+
+#[cfg(unix)]
+#[test]
+fn output_files_are_replaced_atomically_and_special_files_written_through() {
+    let t = sample_tree();
+    let d = t.path();
+    write(d, "report.json", "old report");
+    std::fs::hard_link(d.join("report.json"), d.join("old-link.json")).unwrap();
+    let (code, _, _) = scan_in(d, &["--format", "json", "--output", "report.json"]);
+    assert_eq!(code, 1);
+    let new: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("report.json")).unwrap()).unwrap();
+    assert_eq!(new["version"], 1);
+    // A rename replaced the directory entry: the old inode was never truncated.
+    assert_eq!(
+        std::fs::read_to_string(d.join("old-link.json")).unwrap(),
+        "old report"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(d)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".keysweep-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left behind");
+    // /dev/stdout is written through, not replaced.
+    let out = keysweep()
+        .current_dir(d)
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--output",
+            "/dev/stdout",
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 4);
+}
