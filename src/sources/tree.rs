@@ -165,3 +165,25 @@ fn describe_error(err: &ignore::Error) -> (String, String) {
         other => ("?".into(), other.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file deleted between the walk and the read is an error for that file
+    /// (reported as unreadable), and a file that grew past the cap after the
+    /// walk saw it is still capped.
+    #[test]
+    fn files_that_change_under_the_walk() {
+        let t = tempfile::TempDir::new().unwrap();
+        let mut buf = Vec::new();
+        let gone = t.path().join("gone");
+        assert!(read_capped(&gone, 100, &mut buf).is_err());
+        let grown = t.path().join("grown");
+        std::fs::write(&grown, vec![b'a'; 200]).unwrap();
+        assert!(matches!(read_capped(&grown, 100, &mut buf), Ok(None)));
+        std::fs::write(&grown, b"short").unwrap();
+        assert!(matches!(read_capped(&grown, 100, &mut buf), Ok(Some(()))));
+        assert_eq!(buf, b"short");
+    }
+}
