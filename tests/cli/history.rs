@@ -1,10 +1,9 @@
 //! `keysweep history` and `keysweep staged` on repositories built in temp
 //! directories with the git CLI.
 
-use super::{key, keysweep, write};
+use super::{git, key, keysweep, write};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use tempfile::TempDir;
 
 /// A scratch repository driven through the git CLI, with a fixed identity
@@ -27,7 +26,7 @@ impl Repo {
     }
 
     fn git(&self, args: &[&str]) -> String {
-        git_in(self.path(), args)
+        git(self.path(), args)
     }
 
     /// Write files and commit them; returns the commit id.
@@ -39,28 +38,6 @@ impl Repo {
         self.git(&["commit", "-q", "--allow-empty", "-m", message]);
         self.git(&["rev-parse", "HEAD"]).trim().to_string()
     }
-}
-
-fn git_in(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Ada Tester")
-        .env("GIT_AUTHOR_EMAIL", "ada@example.invalid")
-        .env("GIT_COMMITTER_NAME", "Ada Tester")
-        .env("GIT_COMMITTER_EMAIL", "ada@example.invalid")
-        .env("GIT_AUTHOR_DATE", "2025-03-01T10:00:00Z")
-        .env("GIT_COMMITTER_DATE", "2025-03-01T10:00:00Z")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn live(seed: &str) -> String {
@@ -267,7 +244,7 @@ fn shallow_and_bare_clones() {
     r.commit(&[("new.txt", &format!("k={}\n", live("new")))], "two");
     let clones = TempDir::new().unwrap();
     let url = format!("file://{}", r.path().display());
-    git_in(
+    git(
         clones.path(),
         &["clone", "-q", "--depth", "1", &url, "shallow"],
     );
@@ -275,7 +252,7 @@ fn shallow_and_bare_clones() {
     assert_eq!(code, 1, "{err}");
     assert_eq!(f.len(), 1, "only the shallow tip is present: {f:#?}");
     assert_eq!(f[0]["path"], "new.txt");
-    git_in(clones.path(), &["clone", "-q", "--bare", &url, "bare.git"]);
+    git(clones.path(), &["clone", "-q", "--bare", &url, "bare.git"]);
     let (_, f, _) = run_json(&clones.path().join("bare.git"), "history", &[]);
     assert_eq!(f.len(), 2, "{f:#?}");
     let (code, _, err) = run_json_err(&clones.path().join("bare.git"), "staged");

@@ -3,7 +3,7 @@
 //! finish (no hang: every run has a deadline), never panic, say what it
 //! skipped, and exit with the right code.
 
-use super::{key, keysweep, write};
+use super::{git, key, keysweep, write};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -201,25 +201,6 @@ fn many_files_deep_paths_and_odd_names() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("scanned 100002 files"), "{err}");
     assert_eq!(f.len(), if cfg!(unix) { 2 } else { 1 });
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn history(dir: &Path) -> (i32, String) {

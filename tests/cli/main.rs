@@ -68,3 +68,32 @@ counterexamples = [{counterexamples}]
 "#
     )
 }
+
+/// Run git in `dir` with a fixed identity and dates and no user or system
+/// configuration; the raw output.
+pub fn git_output(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Ada Tester")
+        .env("GIT_AUTHOR_EMAIL", "ada@example.invalid")
+        .env("GIT_COMMITTER_NAME", "Ada Tester")
+        .env("GIT_COMMITTER_EMAIL", "ada@example.invalid")
+        .env("GIT_AUTHOR_DATE", "2025-03-01T10:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2025-03-01T10:00:00Z")
+        .output()
+        .expect("git runs")
+}
+
+/// Run git in `dir`; it must succeed; its stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = git_output(dir, args);
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

@@ -1,28 +1,14 @@
 //! Fitting into workflows: `.keysweep.toml`, baselines, ignore files, the
 //! pre-commit hook (a real `git commit`), `init`, and the GitHub Action files.
 
-use super::{key, keysweep, write};
+use super::{git_output, key, keysweep, write};
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use tempfile::TempDir;
 
 fn live(seed: &str) -> String {
     key("sk_live_{{alnum:24}}", seed)
-}
-
-fn git(dir: &Path, args: &[&str]) -> Output {
-    Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-        .output()
-        .expect("git runs")
 }
 
 fn ok(o: Output) -> Output {
@@ -90,7 +76,7 @@ fn config_file_settings_apply_and_flags_win() {
         "--no-config ignores the file"
     );
     // Found at the repository root when scanning from a subdirectory.
-    ok(git(d, &["init", "-q"]));
+    ok(git_output(d, &["init", "-q"]));
     write(d, "sub/more.py", format!("K = '{}'\n", live("sub")));
     let (_, f, _) = scan(&d.join("sub"), &["."]);
     assert_eq!(f.len(), 1);
@@ -212,9 +198,9 @@ fn baseline_round_trip() {
 fn baselines_work_for_history_and_staged() {
     let t = TempDir::new().unwrap();
     let d = t.path();
-    ok(git(d, &["init", "-q"]));
+    ok(git_output(d, &["init", "-q"]));
     write(d, "k.py", format!("K = '{}'\n", live("hist")));
-    ok(git(d, &["add", "k.py"]));
+    ok(git_output(d, &["add", "k.py"]));
     let staged = |args: &[&str]| {
         keysweep()
             .current_dir(d)
@@ -229,7 +215,7 @@ fn baselines_work_for_history_and_staged() {
         Some(0)
     );
     assert_eq!(staged(&["--baseline", "b.json"]).status.code(), Some(0));
-    ok(git(d, &["commit", "-q", "-m", "k"]));
+    ok(git_output(d, &["commit", "-q", "-m", "k"]));
     let hist = |args: &[&str]| {
         keysweep()
             .current_dir(d)
@@ -244,15 +230,15 @@ fn baselines_work_for_history_and_staged() {
 
 fn commit(d: &Path, file: &str, content: &str) -> Output {
     write(d, file, content);
-    ok(git(d, &["add", file]));
-    git(d, &["commit", "-q", "-m", &format!("add {file}")])
+    ok(git_output(d, &["add", file]));
+    git_output(d, &["commit", "-q", "-m", &format!("add {file}")])
 }
 
 #[test]
 fn pre_commit_hook_blocks_keys_in_a_real_commit() {
     let t = TempDir::new().unwrap();
     let d = t.path();
-    ok(git(d, &["init", "-q"]));
+    ok(git_output(d, &["init", "-q"]));
     let out = keysweep()
         .current_dir(d)
         .arg("install-hook")
@@ -297,8 +283,8 @@ fn pre_commit_hook_blocks_keys_in_a_real_commit() {
 fn hook_respects_core_hooks_path_and_existing_hooks() {
     let t = TempDir::new().unwrap();
     let d = t.path();
-    ok(git(d, &["init", "-q"]));
-    ok(git(d, &["config", "core.hooksPath", ".githooks"]));
+    ok(git_output(d, &["init", "-q"]));
+    ok(git_output(d, &["config", "core.hooksPath", ".githooks"]));
     write(d, ".githooks/pre-commit", "#!/bin/sh\necho mine\n");
     let out = keysweep()
         .current_dir(d)
