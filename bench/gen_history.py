@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Write a `git fast-import` stream for a synthetic repository.
 
-  gen_history.py history COMMITS FILES     long history: each commit edits a few
+  gen_history.py history COMMITS FILES [MAX_FILE_BYTES]
+                                            long history: each commit edits a few
                                             files of a pool (unique blob bytes grow
                                             with COMMITS), a few synthetic keys planted
   gen_history.py wide FILES                one commit with FILES small files
@@ -56,8 +57,8 @@ def commit(mark, t, msg, changes, parent_mark):
         data(content.encode())
 
 
-def history(commits, files):
-    pool = {f"src/m{i % 40}/f{i}.py": body(rng.randint(2000, 16000)) for i in range(files)}
+def history(commits, files, max_size=16000):
+    pool = {f"src/m{i % 40}/f{i}.py": body(rng.randint(2000, max_size)) for i in range(files)}
     names = list(pool)
     t = 1_600_000_000
     commit(1, t, "initial import", [(p, "".join(c)) for p, c in pool.items()], None)
@@ -85,6 +86,6 @@ def wide(files):
 
 if __name__ == "__main__":
     if sys.argv[1] == "history":
-        history(int(sys.argv[2]), int(sys.argv[3]))
+        history(int(sys.argv[2]), int(sys.argv[3]), *(int(a) for a in sys.argv[4:5]))
     else:
         wide(int(sys.argv[2]))
