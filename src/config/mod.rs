@@ -415,9 +415,7 @@ impl Config {
 
     /// `keysweep staged`.
     pub fn staged(args: &StagedArgs) -> Result<Self> {
-        if !args.repo.exists() {
-            bail!("{}: no such file or directory", args.repo.display());
-        }
+        // The source checks the path first (before any config is looked for).
         let source = StagedSource::new(args.repo.clone(), args.max_file_size)?;
         let shared = Shared::new(
             Flags {

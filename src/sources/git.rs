@@ -655,7 +655,8 @@ fn push_roots(
     Ok(())
 }
 
-fn is_unborn(e: &git2::Error) -> bool {
+/// An unborn HEAD (no commit yet) or a missing one: not an error.
+pub(crate) fn is_unborn(e: &git2::Error) -> bool {
     matches!(
         e.code(),
         git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound

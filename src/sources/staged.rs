@@ -4,7 +4,7 @@
 //! index adds are kept. This is the pre-commit check, so it reads only the
 //! changed files and must stay fast in very large repositories.
 
-use super::git::{added_lines, open_repo, path_string, scan_blob};
+use super::git::{added_lines, is_unborn, open_repo, path_string, scan_blob};
 use super::index::{self, StagedChange};
 use super::{Blob, Place, Source, SourceError, SourceStats};
 use crate::findings::Provenance;
@@ -79,14 +79,7 @@ impl Source for StagedSource {
         let repo = open_repo(&self.repo_path)?;
         let head = match repo.head() {
             Ok(h) => Some(h.peel_to_tree()?),
-            Err(e)
-                if matches!(
-                    e.code(),
-                    git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound
-                ) =>
-            {
-                None
-            }
+            Err(e) if is_unborn(&e) => None,
             Err(e) => return Err(SourceError::Git(format!("HEAD: {}", e.message()))),
         };
         let changes = match index::staged_changes(&repo, head.as_ref()) {

@@ -1,9 +1,7 @@
 //! Key-hygiene lints on fixture repositories built in temp directories with
 //! real `git init`: nested ignores, negations, info/exclude, core.excludesFile.
 
-use super::{git, key, keysweep, write};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
+use super::{git, jwt_live_key, key, keysweep, now_secs, write};
 use serde_json::Value;
 use std::path::Path;
 use tempfile::TempDir;
@@ -292,36 +290,25 @@ fn live_keys_in_tests_and_test_keys_in_production() {
     );
 }
 
-fn jwt_key(iat: i64, seed: &str) -> String {
-    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-    let payload = URL_SAFE_NO_PAD.encode(format!(
-        r#"{{"sub":"user_42","jti":"key-{seed}","iat":{iat}}}"#
-    ));
-    format!(
-        "sk-live-{header}.{payload}.{}",
-        key("{{base64url:43}}", seed)
-    )
-}
-
 #[test]
 fn stale_jwt_keys() {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let now = now_secs();
     let t = TempDir::new().unwrap();
     write(
         t.path(),
         "fresh.env",
         format!(
             "INFEREXAI_API_KEY={}\n",
-            jwt_key(now - 10 * 86_400, "fresh")
+            jwt_live_key("user_42", "key-fresh", now - 10 * 86_400, "fresh")
         ),
     );
     write(
         t.path(),
         "old.env",
-        format!("INFEREXAI_API_KEY={}\n", jwt_key(now - 200 * 86_400, "old")),
+        format!(
+            "INFEREXAI_API_KEY={}\n",
+            jwt_live_key("user_42", "key-old", now - 200 * 86_400, "old")
+        ),
     );
     let f = scan(t.path(), &[]);
     let stale = of(&f, "stale-key");

@@ -97,3 +97,24 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Seconds since the epoch, now.
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs() as i64
+}
+
+/// A synthetic InferexAI-style key: `sk-live-` and an HS256 JWT with these
+/// claims and a random (seeded) signature.
+pub fn jwt_live_key(sub: &str, jti: &str, iat: i64, seed: &str) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let header = b64.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+    let payload = b64.encode(format!(r#"{{"sub":"{sub}","jti":"{jti}","iat":{iat}}}"#));
+    format!(
+        "sk-live-{header}.{payload}.{}",
+        key("{{base64url:43}}", seed)
+    )
+}

@@ -4,9 +4,7 @@
 //! documented error answer maps to the right status.
 
 use super::verify::Mock;
-use super::{key, keysweep, write};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
+use super::{jwt_live_key, key, keysweep, now_secs, write};
 use serde_json::Value;
 use std::path::Path;
 use tempfile::TempDir;
@@ -212,32 +210,24 @@ fn iblueprint_and_generic_api_snippets() {
     check(&f, "env.sh", "generic-api-key", None, "high");
 }
 
-fn inferex_key(iat: i64) -> String {
-    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-    let payload =
-        URL_SAFE_NO_PAD.encode(format!(r#"{{"sub":"user_7","jti":"key_42","iat":{iat}}}"#));
-    format!(
-        "sk-live-{header}.{payload}.{}",
-        key("{{base64url:43}}", &iat.to_string())
-    )
-}
-
 #[test]
 fn inferexai_keys_report_claims_prefix_and_age() {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let now = now_secs();
     let t = TempDir::new().unwrap();
     write(
         t.path(),
         ".env",
         format!(
             "INFEREXAI_API_KEY={}\nINFEREXAI_BASE_URL=https://inferexapi.cloudvoice.in/v1\n",
-            inferex_key(now - 200 * 86_400)
+            jwt_live_key(
+                "user_7",
+                "key_42",
+                now - 200 * 86_400,
+                &(now - 200 * 86_400).to_string()
+            )
         ),
     );
-    write(t.path(), "client.py", format!("client = OpenAI(\n    api_key=\"{}\",\n    base_url=\"https://inferexapi.cloudvoice.in/v1\",\n)\n", inferex_key(now - 10 * 86_400)));
+    write(t.path(), "client.py", format!("client = OpenAI(\n    api_key=\"{}\",\n    base_url=\"https://inferexapi.cloudvoice.in/v1\",\n)\n", jwt_live_key("user_7", "key_42", now - 10 * 86_400, "fresh")));
     let f = findings(t.path(), &["--no-ignore"]);
     check(
         &f,
