@@ -12,11 +12,15 @@
 //! Fail closed: an object that cannot be read makes the scan an error, so a
 //! history scan never passes when it could not read history.
 
+use super::odb::{self, Caches, CommitMeta, ObjectStore, Reader};
 use super::packorder::{self, PackPos};
 use super::{decode, Blob, Decoded, LineSet, Place, SkipReason, Source, SourceError, SourceStats};
 use crate::findings::{fingerprint, CommitInfo, Finding, GitProvenance, Provenance, Severity};
 use crate::lint::{is_env_file, ENV_FILE_IN_HISTORY};
-use git2::{Commit, DiffOptions, FileMode, ObjectType, Oid, Repository, RepositoryOpenFlags, Sort};
+use git2::{DiffOptions, FileMode, ObjectType, Oid, Repository, RepositoryOpenFlags, Sort};
+use gix_hash::{oid, ObjectId};
+use gix_object::tree::{name_order, EntryRef};
+use gix_object::TreeRefIter;
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -24,6 +28,19 @@ use std::sync::{Arc, Mutex};
 
 /// Memory libgit2 may keep for cached trees and commits (its default: 256 MiB).
 const OBJECT_CACHE_BYTES: usize = 64 << 20;
+
+/// Per-worker caches for the commit walk: delta bases, and whole trees and
+/// commits (neighbouring commits share most of their trees).
+const WALK_CACHES: Caches = Caches {
+    delta_bases: 8 << 20,
+    objects: 8 << 20,
+};
+
+/// Per-worker caches for blob reads (each blob is read once: no object cache).
+const BLOB_CACHES: Caches = Caches {
+    delta_bases: 16 << 20,
+    objects: 0,
+};
 
 /// Commits a worker diffs in one go.
 const COMMIT_RUN: usize = 64;
@@ -158,6 +175,8 @@ impl HistorySource {
             }
         };
         let commits: Vec<Oid> = walk.collect::<Result<_, _>>()?;
+        let store = ObjectStore::open(repo.commondir())?;
+        let shallow = repo.is_shallow();
         // Diff commits in parallel, in contiguous runs (neighbouring commits
         // share trees in each worker's object cache); results keep walk order.
         let diffed: Vec<Result<Option<Diffed>, SourceError>> = pool.install(|| {
@@ -166,15 +185,17 @@ impl HistorySource {
                 .enumerate()
                 .with_min_len(COMMIT_RUN)
                 .map_init(
-                    || open_repo(&self.repo_path),
-                    |repo, (order, oid)| {
-                        let repo = repo.as_ref().map_err(|e| SourceError::Git(e.to_string()))?;
-                        let commit = repo.find_commit(*oid)?;
-                        if since.is_some_and(|s| commit.time().seconds() < s) {
+                    || store.reader(WALK_CACHES),
+                    |reader, (order, id)| {
+                        let meta = reader.commit(&odb::to_gix(*id))?;
+                        if since.is_some_and(|s| meta.commit_time < s) {
                             return Ok(None);
                         }
-                        let info = Arc::new(commit_info(&commit, order as u32));
-                        Ok(Some((info, changes(repo, &commit, range)?)))
+                        let changed = changes(reader, &meta, range, shallow)?;
+                        Ok(Some((
+                            Arc::new(commit_info(*id, meta, order as u32)),
+                            changed,
+                        )))
                     },
                 )
                 .collect()
@@ -256,22 +277,21 @@ impl Source for HistorySource {
             .num_threads(self.threads)
             .build()
             .map_err(|e| SourceError::Setup(e.to_string()))?;
-        let (blobs, state) = self.walk(&open_repo(&self.repo_path)?, &pool, stats)?;
+        let repo = open_repo(&self.repo_path)?;
+        let (blobs, state) = self.walk(&repo, &pool, stats)?;
+        let store = ObjectStore::open(repo.commondir())?;
+        drop(repo);
         *self.state.lock().unwrap_or_else(|e| e.into_inner()) = state;
         let bar = progress_bar(self.progress, blobs.len() as u64);
         let errors: Mutex<Vec<String>> = Mutex::new(Vec::new());
         pool.install(|| {
             // Contiguous chunks keep each worker reading a run of the pack.
             blobs.par_chunks(PACK_RUN).for_each_init(
-                || open_repo(&self.repo_path),
-                |repo, run| {
+                || (store.reader(BLOB_CACHES), Vec::new()),
+                |(reader, buf), run| {
                     for (oid, places) in run {
-                        let result = match repo {
-                            Ok(repo) => {
-                                scan_blob(repo, *oid, places, self.max_file_size, stats, visit)
-                            }
-                            Err(e) => Err(SourceError::Git(e.to_string())),
-                        };
+                        let result =
+                            read_blob(reader, buf, *oid, places, self.max_file_size, stats, visit);
                         if let Err(e) = result {
                             errors
                                 .lock()
@@ -353,7 +373,8 @@ pub(crate) fn fail_closed(errors: Vec<String>) -> Result<(), SourceError> {
     }
 }
 
-/// Read one blob, skip what is not text, and hand it to the visitor.
+/// Read one blob with libgit2 (the index's blobs), skip what is not text,
+/// and hand it to the visitor.
 pub(crate) fn scan_blob(
     repo: &Repository,
     oid: Oid,
@@ -362,25 +383,68 @@ pub(crate) fn scan_blob(
     stats: &SourceStats,
     visit: &(dyn Fn(&Blob<'_>) + Sync),
 ) -> Result<(), SourceError> {
-    let label = || {
-        places
-            .first()
-            .map_or_else(|| oid.to_string(), |p| p.path.clone())
-    };
     let odb = repo.odb()?;
     let (size, _) = odb.read_header(oid)?;
     if size as u64 > max {
-        stats.skip(label(), SkipReason::TooLarge { size: size as u64 });
+        stats.skip(
+            label(oid, places),
+            SkipReason::TooLarge { size: size as u64 },
+        );
         return Ok(());
     }
     let object = odb.read(oid)?;
-    let raw = object.data();
-    if raw.starts_with(b"version https://git-lfs.github.com/spec/") {
-        stats.skip(label(), SkipReason::LfsPointer);
+    visit_raw(object.data(), oid, places, stats, visit);
+    Ok(())
+}
+
+/// Read one history blob into `buf` (reused across blobs), skip what is not
+/// text, and hand it to the visitor.
+fn read_blob(
+    reader: &mut Reader,
+    buf: &mut Vec<u8>,
+    oid: Oid,
+    places: &[Place],
+    max: u64,
+    stats: &SourceStats,
+    visit: &(dyn Fn(&Blob<'_>) + Sync),
+) -> Result<(), SourceError> {
+    let id = odb::to_gix(oid);
+    let size = reader.size(&id)?;
+    if size > max {
+        stats.skip(label(oid, places), SkipReason::TooLarge { size });
         return Ok(());
     }
+    let kind = reader.read_into(&id, buf)?;
+    if kind != gix_object::Kind::Blob {
+        return Err(SourceError::Git(format!(
+            "object {oid} is a {kind}, expected a blob"
+        )));
+    }
+    visit_raw(buf, oid, places, stats, visit);
+    Ok(())
+}
+
+/// How a skipped blob is named: its first path, or its id.
+fn label(oid: Oid, places: &[Place]) -> String {
+    places
+        .first()
+        .map_or_else(|| oid.to_string(), |p| p.path.clone())
+}
+
+/// Skip LFS pointers and binary content; decode text and visit it.
+fn visit_raw(
+    raw: &[u8],
+    oid: Oid,
+    places: &[Place],
+    stats: &SourceStats,
+    visit: &(dyn Fn(&Blob<'_>) + Sync),
+) {
+    if raw.starts_with(b"version https://git-lfs.github.com/spec/") {
+        stats.skip(label(oid, places), SkipReason::LfsPointer);
+        return;
+    }
     match decode(raw) {
-        Decoded::Binary => stats.skip(label(), SkipReason::Binary),
+        Decoded::Binary => stats.skip(label(oid, places), SkipReason::Binary),
         Decoded::Text(text) => {
             stats.scanned(raw.len() as u64);
             visit(&Blob {
@@ -389,7 +453,6 @@ pub(crate) fn scan_blob(
             });
         }
     }
-    Ok(())
 }
 
 /// A commit and the files it adds or changes.
@@ -414,15 +477,15 @@ struct Change {
 /// mode a merge counts only what it adds over every parent, and modified files
 /// carry the exact lines added.
 fn changes(
-    repo: &Repository,
-    commit: &Commit<'_>,
+    reader: &mut Reader,
+    commit: &CommitMeta,
     range: bool,
+    shallow: bool,
 ) -> Result<Vec<Change>, SourceError> {
-    let tree = commit.tree()?;
-    let parents = parent_trees(repo, commit)?;
+    let parents = parent_trees(reader, commit, shallow)?;
     let first = parents.first();
     let mut per_parent: Vec<ChangedPaths> = Vec::new();
-    let compare: Vec<Option<&git2::Tree<'_>>> = if range && parents.len() > 1 {
+    let compare: Vec<Option<&ObjectId>> = if range && parents.len() > 1 {
         parents.iter().map(Some).collect()
     } else {
         vec![first]
@@ -430,7 +493,13 @@ fn changes(
     for parent in compare {
         let mut changed = ChangedPaths::new();
         let mut prefix = Vec::new();
-        tree_changes(repo, parent, &tree, &mut prefix, &mut changed)?;
+        tree_changes(
+            reader,
+            parent.map(|p| p.as_ref()),
+            &commit.tree,
+            &mut prefix,
+            &mut changed,
+        )?;
         per_parent.push(changed);
     }
     let Some((against_first, rest)) = per_parent.split_first() else {
@@ -449,7 +518,7 @@ fn changes(
                 }
             }
             for old in sets.into_iter().flatten() {
-                let lines = added_lines(repo, old, blob)?;
+                let lines = blob_added_lines(reader, old, blob)?;
                 added = Some(match added {
                     Some(a) => a.intersection(&lines),
                     None => lines,
@@ -470,60 +539,89 @@ fn changes(
     Ok(out)
 }
 
-/// Files added or changed from `old` (None: empty) to `new`, recursively,
-/// into `out` (path -> new blob, mode, old blob when a blob was modified).
-/// Only subtrees whose ids differ are read: unchanged directories cost one
-/// comparison. Entries of both trees come in git's tree order, so one merge
-/// pass pairs them.
+/// Files added or changed from the tree `old` (None: empty) to `new`,
+/// recursively, into `out` (path -> new blob, mode, old blob when a blob was
+/// modified). Only subtrees whose ids differ are read: unchanged directories
+/// cost one comparison.
 fn tree_changes(
-    repo: &Repository,
-    old: Option<&git2::Tree<'_>>,
-    new: &git2::Tree<'_>,
+    reader: &mut Reader,
+    old: Option<&oid>,
+    new: &oid,
     prefix: &mut Vec<u8>,
     out: &mut ChangedPaths,
-) -> Result<(), git2::Error> {
-    let olds: Vec<git2::TreeEntry<'_>> = old.map(|t| t.iter().collect()).unwrap_or_default();
-    let mut o = 0;
-    for entry in new.iter() {
-        let is_tree = entry.filemode() == TREE_MODE;
-        // Skip old entries that sort before this one (deleted).
-        while o < olds.len() && tree_order(&olds[o], &entry) == std::cmp::Ordering::Less {
-            o += 1;
+) -> Result<(), SourceError> {
+    let new_tree = reader.tree(new)?;
+    let old_tree = match old {
+        Some(id) => reader.tree(id)?,
+        None => reader.buffer_empty(),
+    };
+    let result = diff_entries(reader, &old_tree, &new_tree, prefix, out);
+    reader.recycle(new_tree);
+    reader.recycle(old_tree);
+    result
+}
+
+/// One level of [`tree_changes`]: entries of both trees come in git's tree
+/// order, so one merge pass pairs them.
+fn diff_entries(
+    reader: &mut Reader,
+    old: &[u8],
+    new: &[u8],
+    prefix: &mut Vec<u8>,
+    out: &mut ChangedPaths,
+) -> Result<(), SourceError> {
+    let mut olds = TreeRefIter::from_bytes(old, gix_hash::Kind::Sha1);
+    let mut next_old: Option<EntryRef<'_>> =
+        olds.next().transpose().map_err(|e| tree_error(prefix, e))?;
+    for entry in TreeRefIter::from_bytes(new, gix_hash::Kind::Sha1) {
+        let entry = entry.map_err(|e| tree_error(prefix, e))?;
+        let is_tree = entry.mode.is_tree();
+        // Skip old entries that sort before this one (deleted); pair an equal one.
+        let mut before = None;
+        while let Some(o) = next_old {
+            match name_order(o.filename, o.mode.is_tree(), entry.filename, is_tree) {
+                std::cmp::Ordering::Less => {}
+                std::cmp::Ordering::Equal => before = Some(o),
+                std::cmp::Ordering::Greater => break,
+            }
+            next_old = olds.next().transpose().map_err(|e| tree_error(prefix, e))?;
+            if before.is_some() {
+                break;
+            }
         }
-        let before = olds
-            .get(o)
-            .filter(|e| tree_order(e, &entry) == std::cmp::Ordering::Equal);
-        if before.is_some_and(|b| b.id() == entry.id() && b.filemode() == entry.filemode()) {
+        if before.is_some_and(|b| b.oid == entry.oid && b.mode.value() == entry.mode.value()) {
             continue;
         }
         let len = prefix.len();
-        prefix.extend_from_slice(entry.name_bytes());
+        prefix.extend_from_slice(entry.filename);
         if is_tree {
             prefix.push(b'/');
-            let sub = repo.find_tree(entry.id())?;
-            let old_sub = match before {
-                Some(b) if b.filemode() == TREE_MODE => Some(repo.find_tree(b.id())?),
-                _ => None,
-            };
-            tree_changes(repo, old_sub.as_ref(), &sub, prefix, out)?;
+            let old_sub = before.filter(|b| b.mode.is_tree()).map(|b| b.oid);
+            tree_changes(reader, old_sub, entry.oid, prefix, out)?;
         } else {
-            let mode = file_mode(entry.filemode());
+            let mode = file_mode(i32::from(entry.mode.value()));
             let old_blob = before
                 .filter(|b| {
                     matches!(
-                        file_mode(b.filemode()),
+                        file_mode(i32::from(b.mode.value())),
                         FileMode::Blob | FileMode::BlobExecutable
                     )
                 })
-                .map(|b| b.id());
-            out.insert(path_string(prefix), (entry.id(), mode, old_blob));
+                .map(|b| odb::to_git2(b.oid));
+            out.insert(
+                path_string(prefix),
+                (odb::to_git2(entry.oid), mode, old_blob),
+            );
         }
         prefix.truncate(len);
     }
     Ok(())
 }
 
-const TREE_MODE: i32 = 0o040000;
+/// A tree that does not parse: the scan fails closed.
+fn tree_error(prefix: &[u8], e: impl std::fmt::Display) -> SourceError {
+    SourceError::Git(format!("tree at '{}': {e}", path_string(prefix)))
+}
 
 fn file_mode(raw: i32) -> FileMode {
     match raw {
@@ -535,51 +633,52 @@ fn file_mode(raw: i32) -> FileMode {
     }
 }
 
-/// Git's tree entry order: names compared bytewise, a tree's name as if it
-/// ended in `/`.
-fn tree_order(a: &git2::TreeEntry<'_>, b: &git2::TreeEntry<'_>) -> std::cmp::Ordering {
-    let (an, bn) = (a.name_bytes(), b.name_bytes());
-    let common = an.len().min(bn.len());
-    match an[..common].cmp(&bn[..common]) {
-        std::cmp::Ordering::Equal => {}
-        other => return other,
-    }
-    let end = |name: &[u8], e: &git2::TreeEntry<'_>| {
-        name.get(common)
-            .copied()
-            .unwrap_or(if e.filemode() == TREE_MODE { b'/' } else { 0 })
-    };
-    end(an, a).cmp(&end(bn, b)).then(an.len().cmp(&bn.len()))
-}
-
 /// The trees of `commit`'s parents. In a shallow clone the boundary commits'
 /// parents are absent: those commits count as roots.
-fn parent_trees<'r>(
-    repo: &'r Repository,
-    commit: &Commit<'r>,
-) -> Result<Vec<git2::Tree<'r>>, SourceError> {
+fn parent_trees(
+    reader: &mut Reader,
+    commit: &CommitMeta,
+    shallow: bool,
+) -> Result<Vec<ObjectId>, SourceError> {
     let mut trees = Vec::new();
-    for i in 0..commit.parent_count() {
-        match commit.parent(i) {
-            Ok(p) => trees.push(p.tree()?),
-            Err(e) if e.code() == git2::ErrorCode::NotFound && repo.is_shallow() => {}
-            Err(e) => return Err(e.into()),
+    for parent in &commit.parents {
+        match reader.commit_tree(parent)? {
+            Some(tree) => trees.push(tree),
+            None if shallow => {}
+            None => return Err(SourceError::Git(format!("commit {parent} is missing"))),
         }
     }
     Ok(trees)
 }
 
-/// Line numbers (1-based) in `new` that the diff from `old` adds.
+/// Line numbers (1-based) in blob `new` that the diff from blob `old` adds.
+fn blob_added_lines(reader: &mut Reader, old: Oid, new: Oid) -> Result<LineSet, SourceError> {
+    let mut old_data = reader.buffer();
+    let mut new_data = reader.buffer();
+    let result = reader
+        .read_into(&odb::to_gix(old), &mut old_data)
+        .and_then(|_| reader.read_into(&odb::to_gix(new), &mut new_data))
+        .and_then(|_| added_lines_between(&old_data, &new_data));
+    reader.recycle(old_data);
+    reader.recycle(new_data);
+    result
+}
+
+/// Line numbers (1-based) in `new` that the diff from `old` adds (libgit2).
 pub(crate) fn added_lines(repo: &Repository, old: Oid, new: Oid) -> Result<LineSet, SourceError> {
     let old = repo.find_blob(old)?;
     let new = repo.find_blob(new)?;
+    added_lines_between(old.content(), new.content())
+}
+
+/// Line numbers (1-based) in `new` that a diff from `old` adds.
+fn added_lines_between(old: &[u8], new: &[u8]) -> Result<LineSet, SourceError> {
     let mut opts = DiffOptions::new();
     opts.context_lines(0);
     // From buffers, not blobs: without a repository libgit2 skips the
     // attribute lookup, which would load the whole index (120 ms in a
     // 100,000-file repository) just to pick a diff driver.
-    let patch =
-        git2::Patch::from_buffers(old.content(), None, new.content(), None, Some(&mut opts))?;
+    let patch = git2::Patch::from_buffers(old, None, new, None, Some(&mut opts))?;
     let mut lines = Vec::new();
     for h in 0..patch.num_hunks() {
         for l in 0..patch.num_lines_in_hunk(h)? {
@@ -696,17 +795,14 @@ pub(crate) fn path_string(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn commit_info(commit: &Commit<'_>, order: u32) -> CommitInfo {
-    let author = commit.author();
+fn commit_info(id: Oid, meta: CommitMeta, order: u32) -> CommitInfo {
+    let (seconds, offset) = meta.author_time;
     CommitInfo {
-        commit: commit.id().to_string(),
-        author: String::from_utf8_lossy(author.name_bytes()).into_owned(),
-        email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
-        date: format_time(author.when()),
-        summary: commit
-            .summary_bytes()
-            .map(|s| String::from_utf8_lossy(s).into_owned())
-            .unwrap_or_default(),
+        commit: id.to_string(),
+        author: meta.author,
+        email: meta.email,
+        date: format_time(git2::Time::new(seconds, offset)),
+        summary: meta.summary,
         order,
     }
 }

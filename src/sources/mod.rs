@@ -10,6 +10,7 @@
 mod decode;
 pub mod git;
 mod index;
+mod odb;
 mod packorder;
 pub mod staged;
 pub mod tree;

@@ -260,6 +260,30 @@ fn shallow_and_bare_clones() {
     assert!(err.contains("bare repository"), "{err}");
 }
 
+/// Objects that live elsewhere: a linked worktree reads its main
+/// repository's store, a `--shared` clone borrows objects via alternates.
+#[test]
+fn linked_worktree_and_alternates_read_the_shared_store() {
+    let r = Repo::new();
+    r.commit(&[("old.txt", &format!("k={}\n", live("wt-old")))], "one");
+    r.git(&["rm", "-q", "old.txt"]);
+    r.commit(&[("new.txt", &format!("k={}\n", live("wt-new")))], "two");
+    let others = TempDir::new().unwrap();
+    let linked = others.path().join("linked");
+    r.git(&["worktree", "add", "-q", linked.to_str().unwrap()]);
+    let (code, f, err) = run_json(&linked, "history", &[]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(f.len(), 2, "{f:#?}");
+    let url = r.path().to_str().unwrap().to_string();
+    git(others.path(), &["clone", "-q", "--shared", &url, "shared"]);
+    let shared = others.path().join("shared");
+    assert!(shared.join(".git/objects/info/alternates").exists());
+    let (code, f, err) = run_json(&shared, "history", &[]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(f.len(), 2, "{f:#?}");
+    find(&f, "stripe-secret-key", "old.txt");
+}
+
 fn run_json_err(dir: &Path, cmd: &str) -> (i32, String, String) {
     let out = keysweep().current_dir(dir).arg(cmd).output().unwrap();
     (
