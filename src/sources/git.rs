@@ -12,7 +12,7 @@
 //! Fail closed: an object that cannot be read makes the scan an error, so a
 //! history scan never passes when it could not read history.
 
-use super::odb::{self, Caches, CommitMeta, ObjectStore, Reader};
+use super::odb::{self, CommitMeta, ObjectStore, Reader};
 use super::packorder::{self, PackPos};
 use super::{decode, Blob, Decoded, LineSet, Place, SkipReason, Source, SourceError, SourceStats};
 use crate::findings::{fingerprint, CommitInfo, Finding, GitProvenance, Provenance, Severity};
@@ -29,24 +29,17 @@ use std::sync::{Arc, Mutex};
 /// Memory libgit2 may keep for cached trees and commits (its default: 256 MiB).
 const OBJECT_CACHE_BYTES: usize = 64 << 20;
 
-/// Per-worker caches for the commit walk: delta bases, and whole trees and
-/// commits (neighbouring commits share most of their trees).
-const WALK_CACHES: Caches = Caches {
-    delta_bases: 8 << 20,
-    objects: 8 << 20,
-};
-
-/// Per-worker caches for blob reads (each blob is read once: no object cache).
-const BLOB_CACHES: Caches = Caches {
-    delta_bases: 16 << 20,
-    objects: 0,
-};
-
 /// Commits a worker diffs in one go.
 const COMMIT_RUN: usize = 64;
 
 /// Blobs a worker reads in one go, in pack order.
 const PACK_RUN: usize = 512;
+
+/// Per-worker delta-base cache for the commit walk (trees and commits).
+const WALK_CACHE: usize = 4 << 20;
+
+/// Per-worker delta-base cache for blob reads, which come in pack order.
+const BLOB_CACHE: usize = 2 << 20;
 
 /// What part of history to scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,15 +170,19 @@ impl HistorySource {
         let commits: Vec<Oid> = walk.collect::<Result<_, _>>()?;
         let store = ObjectStore::open(repo.commondir())?;
         let shallow = repo.is_shallow();
-        // Diff commits in parallel, in contiguous runs (neighbouring commits
-        // share trees in each worker's object cache); results keep walk order.
-        let diffed: Vec<Result<Option<Diffed>, SourceError>> = pool.install(|| {
+        // Diff commits in parallel, in contiguous runs, each run newest commit
+        // first: packs store the newest version of a tree whole and older ones
+        // as deltas of it, so reading newest first resolves each tree from the
+        // one just cached (oldest first re-applies the whole delta chain per
+        // read: twice the time). Results are put back in walk order.
+        let mut diffed: Vec<Result<Option<Diffed>, SourceError>> = pool.install(|| {
             commits
                 .par_iter()
                 .enumerate()
+                .rev()
                 .with_min_len(COMMIT_RUN)
                 .map_init(
-                    || store.reader(WALK_CACHES),
+                    || store.reader(WALK_CACHE),
                     |reader, (order, id)| {
                         let meta = reader.commit(&odb::to_gix(*id))?;
                         if since.is_some_and(|s| meta.commit_time < s) {
@@ -200,6 +197,7 @@ impl HistorySource {
                 )
                 .collect()
         });
+        diffed.reverse();
         let mut places: HashMap<Oid, Vec<Place>> = HashMap::new();
         let mut submodules: HashSet<String> = HashSet::new();
         let mut env_seen: HashSet<String> = HashSet::new();
@@ -287,7 +285,7 @@ impl Source for HistorySource {
         pool.install(|| {
             // Contiguous chunks keep each worker reading a run of the pack.
             blobs.par_chunks(PACK_RUN).for_each_init(
-                || (store.reader(BLOB_CACHES), Vec::new()),
+                || (store.reader(BLOB_CACHE), Vec::new()),
                 |(reader, buf), run| {
                     for (oid, places) in run {
                         let result =

@@ -26,15 +26,6 @@ impl std::fmt::Debug for ObjectStore {
     }
 }
 
-/// Per-worker cache sizes.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Caches {
-    /// Decoded delta bases, so a chain of deltas is not re-inflated.
-    pub delta_bases: usize,
-    /// Whole objects (trees the next commit reads again); 0 for none.
-    pub objects: usize,
-}
-
 impl ObjectStore {
     /// The object store of the repository whose git directory is `git_dir`
     /// (alternates included).
@@ -52,21 +43,15 @@ impl ObjectStore {
         })
     }
 
-    /// A reader for one worker.
-    pub fn reader(&self, caches: Caches) -> Reader {
+    /// A reader for one worker, caching up to `delta_bases` bytes of
+    /// decoded delta bases. Every decoded object is kept there under its pack
+    /// offset, so a chain of deltas read newest object first (the base, then
+    /// what is a delta of it) costs one delta each, not the whole chain.
+    pub fn reader(&self, delta_bases: usize) -> Reader {
         let mut odb: gix_odb::HandleArc = gix_odb::Cache::from(self.store.to_handle_arc());
-        let delta_bases = caches.delta_bases;
-        odb.set_pack_cache(move || {
-            Box::new(gix_pack::cache::lru::StaticLinkedList::<64>::new(
-                delta_bases,
-            ))
-        });
-        if caches.objects > 0 {
-            let objects = caches.objects;
-            odb.set_object_cache(move || {
-                Box::new(gix_pack::cache::object::MemoryCappedHashmap::new(objects))
-            });
-        }
+        let bytes = delta_bases.max(1);
+        odb.set_pack_cache(move || Box::new(gix_pack::cache::lru::MemoryCappedHashmap::new(bytes)));
+        odb.unset_object_cache();
         Reader {
             odb,
             spare: Vec::new(),
