@@ -13,7 +13,7 @@
 //! history scan never passes when it could not read history.
 
 use super::odb::{self, CommitMeta, ObjectStore, Reader};
-use super::packorder::{self, PackPos};
+use super::packorder;
 use super::{decode, Blob, Decoded, LineSet, Place, SkipReason, Source, SourceError, SourceStats};
 use crate::findings::{fingerprint, CommitInfo, Finding, GitProvenance, Provenance, Severity};
 use crate::lint::{is_env_file, ENV_FILE_IN_HISTORY};
@@ -26,11 +26,17 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-/// Memory libgit2 may keep for cached trees and commits (its default: 256 MiB).
-const OBJECT_CACHE_BYTES: usize = 64 << 20;
+/// Memory libgit2 may keep for cached objects (its default: 256 MiB). History
+/// reads objects through `odb`; libgit2 only walks refs and commits, which it
+/// reads once each, and the index.
+const OBJECT_CACHE_BYTES: usize = 4 << 20;
 
 /// Commits a worker diffs in one go.
 const COMMIT_RUN: usize = 64;
+
+/// Commits diffed before their results are folded in (bounds the memory
+/// the per-commit change lists take).
+const COMMIT_BATCH: usize = 8192;
 
 /// Blobs a worker reads in one go, in pack order.
 const PACK_RUN: usize = 512;
@@ -77,8 +83,8 @@ pub struct HistorySource {
 struct WalkState {
     /// Path -> blob at HEAD.
     head: HashMap<String, Oid>,
-    /// First commit that added each `.env` path.
-    env_files: Vec<(String, Arc<CommitInfo>)>,
+    /// First commit that added each `.env` path: (path, commit, walk order).
+    env_files: Vec<(String, Oid, u32)>,
 }
 
 /// Open the repository at or above `path`; a clear error when there is none.
@@ -139,13 +145,15 @@ impl HistorySource {
         })
     }
 
-    /// Walk commits; return every unique blob with the places it was introduced.
+    /// Walk commits; return every unique blob with the places it was
+    /// introduced, in pack order.
     fn walk(
         &self,
         repo: &Repository,
+        store: &ObjectStore,
         pool: &rayon::ThreadPool,
         stats: &SourceStats,
-    ) -> Result<(Vec<BlobPlaces>, WalkState), SourceError> {
+    ) -> Result<(Walked, WalkState), SourceError> {
         let mut walk = repo.revwalk()?;
         walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
         let mut state = WalkState {
@@ -168,100 +176,246 @@ impl HistorySource {
             }
         };
         let commits: Vec<Oid> = walk.collect::<Result<_, _>>()?;
-        let store = ObjectStore::open(repo.commondir())?;
         let shallow = repo.is_shallow();
-        // Diff commits in parallel, in contiguous runs, each run newest commit
-        // first: packs store the newest version of a tree whole and older ones
-        // as deltas of it, so reading newest first resolves each tree from the
-        // one just cached (oldest first re-applies the whole delta chain per
-        // read: twice the time). Results are put back in walk order.
-        let mut diffed: Vec<Result<Option<Diffed>, SourceError>> = pool.install(|| {
-            commits
-                .par_iter()
-                .enumerate()
-                .rev()
-                .with_min_len(COMMIT_RUN)
-                .map_init(
-                    || store.reader(WALK_CACHE),
-                    |reader, (order, id)| {
+        let readers: Vec<Mutex<Reader>> = (0..pool.current_num_threads().max(1))
+            .map(|_| Mutex::new(store.reader(WALK_CACHE)))
+            .collect();
+        let mut walked = Walked {
+            diffed: vec![false; commits.len()],
+            ..Walked::default()
+        };
+        let mut submodules: HashSet<String> = HashSet::new();
+        let mut env_first: HashMap<u32, u32> = HashMap::new();
+        // Batches bound what the diff results hold at once. Batches go newest
+        // first, and so do the contiguous runs each worker diffs: packs store
+        // the newest version of a tree whole and older ones as deltas of it,
+        // so reading newest first resolves each tree from the one just cached
+        // (oldest first re-applies the whole delta chain per read: twice the
+        // time).
+        let batches: Vec<usize> = (0..commits.len()).step_by(COMMIT_BATCH).collect();
+        for &start in batches.iter().rev() {
+            let end = commits.len().min(start + COMMIT_BATCH);
+            let diffed: Vec<Result<Option<Diffed>, SourceError>> = pool.install(|| {
+                commits[start..end]
+                    .par_iter()
+                    .enumerate()
+                    .rev()
+                    .with_min_len(COMMIT_RUN)
+                    .map(|(i, id)| {
+                        let slot = rayon::current_thread_index().unwrap_or(0) % readers.len();
+                        let mut reader = readers[slot].lock().unwrap_or_else(|e| e.into_inner());
                         let meta = reader.commit(&odb::to_gix(*id))?;
                         if since.is_some_and(|s| meta.commit_time < s) {
                             return Ok(None);
                         }
-                        let changed = changes(reader, &meta, range, shallow)?;
-                        Ok(Some((
-                            Arc::new(commit_info(*id, meta, order as u32)),
-                            changed,
-                        )))
-                    },
-                )
-                .collect()
-        });
-        diffed.reverse();
-        let mut places: HashMap<Oid, Vec<Place>> = HashMap::new();
-        let mut submodules: HashSet<String> = HashSet::new();
-        let mut env_seen: HashSet<String> = HashSet::new();
-        for result in diffed {
-            let Some((info, changed)) = result? else {
-                continue;
-            };
-            for change in changed {
-                match change.mode {
-                    FileMode::Commit => {
-                        if submodules.insert(change.path.clone()) {
-                            stats.skip(change.path, SkipReason::Submodule);
+                        let changed = changes(&mut reader, &meta, range, shallow)?;
+                        Ok(Some(((start + i) as u32, changed)))
+                    })
+                    .collect()
+            });
+            for result in diffed {
+                let Some((order, changed)) = result? else {
+                    continue;
+                };
+                walked.diffed[order as usize] = true;
+                for change in changed {
+                    match change.mode {
+                        FileMode::Commit => {
+                            if submodules.insert(change.path.clone()) {
+                                stats.skip(change.path, SkipReason::Submodule);
+                            }
+                            continue;
                         }
-                        continue;
+                        FileMode::Blob | FileMode::BlobExecutable => {}
+                        _ => continue,
                     }
-                    FileMode::Blob | FileMode::BlobExecutable => {}
-                    _ => continue,
-                }
-                if self.env_lint.is_some() && !range && env_seen.insert(change.path.clone()) {
-                    let name = change.path.rsplit('/').next().unwrap_or(&change.path);
-                    if is_env_file(name) {
-                        state.env_files.push((change.path.clone(), info.clone()));
+                    let path = walked.paths.intern(&change.path);
+                    if self.env_lint.is_some() && !range {
+                        let name = change.path.rsplit('/').next().unwrap_or(&change.path);
+                        if is_env_file(name) {
+                            let first = env_first.entry(path).or_insert(order);
+                            *first = (*first).min(order);
+                        }
                     }
+                    walked.intros.push(Intro {
+                        blob: change.blob,
+                        commit: order,
+                        path,
+                        added_lines: change.added_lines.map(Arc::new),
+                    });
                 }
-                places.entry(change.blob).or_default().push(Place {
-                    provenance: Provenance::Commit(GitProvenance {
-                        commit: info.clone(),
-                        blob: change.blob.to_string(),
-                        in_head: false,
-                        commits: 1,
-                        paths: 1,
-                    }),
-                    path: change.path,
-                    added_lines: change.added_lines.map(Arc::new),
-                });
             }
+        }
+        drop(readers);
+        let mut env_files: Vec<(u32, u32)> = env_first.into_iter().collect();
+        env_files.sort_by_key(|&(path, order)| (order, path));
+        for (path, order) in env_files {
+            let path = walked.paths.get(path).to_string();
+            state.env_files.push((path, commits[order as usize], order));
         }
         if let HistoryMode::All {
             all_objects: true, ..
         } = self.mode
         {
-            let odb = repo.odb()?;
-            let mut loose: Vec<Oid> = Vec::new();
-            odb.foreach(|oid| {
-                loose.push(*oid);
-                true
-            })?;
-            for oid in loose {
-                if places.contains_key(&oid) {
-                    continue;
-                }
-                let (_, kind) = odb.read_header(oid)?;
-                if kind == ObjectType::Blob {
-                    places.entry(oid).or_default().push(Place {
-                        path: format!("(unreachable blob {oid})"),
-                        provenance: Provenance::Unreachable {
-                            blob: oid.to_string(),
-                        },
-                        added_lines: None,
-                    });
-                }
+            walked.add_unreachable(repo)?;
+        }
+        walked.group(&repo.commondir().join("objects"));
+        walked.commits = commits;
+        release_free_memory();
+        Ok((walked, state))
+    }
+}
+
+/// Hand memory the walk freed back to the system: its per-commit change
+/// lists were allocated across worker threads' malloc arenas, which glibc
+/// keeps (and counts as resident) until trimmed.
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory to the system.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// Paths, each stored once and named by its number.
+#[derive(Debug, Default)]
+struct Paths {
+    names: Vec<Box<str>>,
+    ids: HashMap<Box<str>, u32>,
+}
+
+impl Paths {
+    fn intern(&mut self, path: &str) -> u32 {
+        if let Some(&id) = self.ids.get(path) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(path.into());
+        self.ids.insert(path.into(), id);
+        id
+    }
+
+    fn get(&self, id: u32) -> &str {
+        &self.names[id as usize]
+    }
+}
+
+/// One time history introduced a blob at a path: a few words, so memory
+/// stays small however long the history (a `Place` is built from it only
+/// while its blob is scanned).
+#[derive(Debug)]
+struct Intro {
+    blob: Oid,
+    /// Walk order of the commit; [`UNREACHABLE`] for a blob no commit reaches.
+    commit: u32,
+    path: u32,
+    added_lines: Option<Arc<LineSet>>,
+}
+
+/// `Intro::commit` of blobs found only in the object store (`--all-objects`).
+const UNREACHABLE: u32 = u32::MAX;
+
+/// What the walk found: every introduction, grouped by blob.
+#[derive(Debug, Default)]
+struct Walked {
+    /// Sorted by blob, then commit order.
+    intros: Vec<Intro>,
+    /// Each unique blob's introductions (a range of `intros`), in pack order.
+    blobs: Vec<(Oid, std::ops::Range<usize>)>,
+    paths: Paths,
+    /// Every walked commit, by walk order.
+    commits: Vec<Oid>,
+    /// Whether each commit was diffed (`--since` leaves some out).
+    diffed: Vec<bool>,
+}
+
+impl Walked {
+    /// Blobs in the object store that no walked commit introduced.
+    fn add_unreachable(&mut self, repo: &Repository) -> Result<(), SourceError> {
+        let seen: HashSet<Oid> = self.intros.iter().map(|i| i.blob).collect();
+        let odb = repo.odb()?;
+        let mut all: Vec<Oid> = Vec::new();
+        odb.foreach(|oid| {
+            all.push(*oid);
+            true
+        })?;
+        for oid in all {
+            if seen.contains(&oid) || odb.read_header(oid)?.1 != ObjectType::Blob {
+                continue;
+            }
+            let path = self.paths.intern(&format!("(unreachable blob {oid})"));
+            self.intros.push(Intro {
+                blob: oid,
+                commit: UNREACHABLE,
+                path,
+                added_lines: None,
+            });
+        }
+        Ok(())
+    }
+
+    /// Group introductions by blob and order the blobs for reading: by
+    /// position in the packs (see `packorder`), loose objects last, in id order.
+    fn group(&mut self, objects_dir: &Path) {
+        self.intros
+            .sort_unstable_by_key(|i| (i.blob, i.commit, i.path));
+        let mut ids: Vec<Oid> = Vec::new();
+        let mut ranges = Vec::new();
+        let mut start = 0;
+        for i in 1..=self.intros.len() {
+            if i == self.intros.len() || self.intros[i].blob != self.intros[start].blob {
+                ids.push(self.intros[start].blob);
+                ranges.push(start..i);
+                start = i;
             }
         }
-        Ok((pack_ordered(repo, places), state))
+        self.intros.shrink_to_fit();
+        let pos = packorder::positions(objects_dir, &ids);
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        order.sort_unstable_by_key(|&i| (pos[i], ids[i]));
+        self.blobs = order
+            .into_iter()
+            .map(|i| (ids[i], ranges[i].clone()))
+            .collect();
+    }
+
+    /// The places of one blob, built for its scan. Commits carry only their
+    /// id and order here; [`HistorySource::finish`] reads author, date and
+    /// message for the commits that end up in findings.
+    fn places(&self, oid: Oid, range: std::ops::Range<usize>) -> Vec<Place> {
+        let blob = oid.to_string();
+        let mut last: Option<Arc<CommitInfo>> = None;
+        self.intros[range]
+            .iter()
+            .map(|intro| Place {
+                path: self.paths.get(intro.path).to_string(),
+                provenance: match self.commits.get(intro.commit as usize) {
+                    Some(id) => {
+                        let info = match &last {
+                            Some(info) if info.order == intro.commit => info.clone(),
+                            _ => Arc::new(CommitInfo {
+                                commit: id.to_string(),
+                                author: String::new(),
+                                email: String::new(),
+                                date: String::new(),
+                                summary: String::new(),
+                                order: intro.commit,
+                            }),
+                        };
+                        last = Some(info.clone());
+                        Provenance::Commit(GitProvenance {
+                            commit: info,
+                            blob: blob.clone(),
+                            in_head: false,
+                            commits: 1,
+                            paths: 1,
+                        })
+                    }
+                    None => Provenance::Unreachable { blob: blob.clone() },
+                },
+                added_lines: intro.added_lines.clone(),
+            })
+            .collect()
     }
 }
 
@@ -276,20 +430,21 @@ impl Source for HistorySource {
             .build()
             .map_err(|e| SourceError::Setup(e.to_string()))?;
         let repo = open_repo(&self.repo_path)?;
-        let (blobs, state) = self.walk(&repo, &pool, stats)?;
         let store = ObjectStore::open(repo.commondir())?;
+        let (walked, state) = self.walk(&repo, &store, &pool, stats)?;
         drop(repo);
         *self.state.lock().unwrap_or_else(|e| e.into_inner()) = state;
-        let bar = progress_bar(self.progress, blobs.len() as u64);
+        let bar = progress_bar(self.progress, walked.blobs.len() as u64);
         let errors: Mutex<Vec<String>> = Mutex::new(Vec::new());
         pool.install(|| {
             // Contiguous chunks keep each worker reading a run of the pack.
-            blobs.par_chunks(PACK_RUN).for_each_init(
+            walked.blobs.par_chunks(PACK_RUN).for_each_init(
                 || (store.reader(BLOB_CACHE), Vec::new()),
                 |(reader, buf), run| {
-                    for (oid, places) in run {
+                    for (oid, range) in run {
+                        let places = walked.places(*oid, range.clone());
                         let result =
-                            read_blob(reader, buf, *oid, places, self.max_file_size, stats, visit);
+                            read_blob(reader, buf, *oid, &places, self.max_file_size, stats, visit);
                         if let Err(e) = result {
                             errors
                                 .lock()
@@ -308,8 +463,26 @@ impl Source for HistorySource {
     fn finish(&self, findings: Vec<Finding>) -> Result<Vec<Finding>, SourceError> {
         let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = group_by_path(findings, &state.head);
+        let repo = open_repo(&self.repo_path)?;
+        // Author, date and message, read once per commit that is reported.
+        let mut infos: HashMap<u32, Arc<CommitInfo>> = HashMap::new();
+        let mut info_of = |id: Oid, order: u32| -> Result<Arc<CommitInfo>, SourceError> {
+            if let Some(info) = infos.get(&order) {
+                return Ok(info.clone());
+            }
+            let info = Arc::new(commit_info(&repo, id, order)?);
+            infos.insert(order, info.clone());
+            Ok(info)
+        };
+        for f in &mut out {
+            if let Provenance::Commit(g) = &mut f.provenance {
+                let id = Oid::from_str(&g.commit.commit)?;
+                g.commit = info_of(id, g.commit.order)?;
+            }
+        }
         if let Some(severity) = self.env_lint {
-            for (path, info) in &state.env_files {
+            for (path, id, order) in &state.env_files {
+                let info = info_of(*id, *order)?;
                 let tracked = state.head.contains_key(path);
                 let short = &info.commit[..info.commit.len().min(12)];
                 let status = if tracked {
@@ -346,18 +519,6 @@ impl Source for HistorySource {
         }
         Ok(out)
     }
-}
-
-/// Order blobs for reading: by position in the packs (see `packorder`),
-/// loose objects last, in id order.
-fn pack_ordered(repo: &Repository, places: HashMap<Oid, Vec<Place>>) -> Vec<BlobPlaces> {
-    let pos = packorder::positions(&repo.path().join("objects"), &places);
-    let mut blobs: Vec<(PackPos, BlobPlaces)> = places
-        .into_iter()
-        .map(|(oid, p)| (pos.get(&oid).copied().unwrap_or((u32::MAX, 0)), (oid, p)))
-        .collect();
-    blobs.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1 .0.cmp(&b.1 .0)));
-    blobs.into_iter().map(|(_, bp)| bp).collect()
 }
 
 /// Turn collected object errors into the scan's result.
@@ -453,11 +614,8 @@ fn visit_raw(
     }
 }
 
-/// A commit and the files it adds or changes.
-type Diffed = (Arc<CommitInfo>, Vec<Change>);
-
-/// A unique blob and every place history introduced it.
-type BlobPlaces = (Oid, Vec<Place>);
+/// A commit (by walk order) and the files it adds or changes.
+type Diffed = (u32, Vec<Change>);
 
 /// Per path: (new blob, mode, old blob when modified).
 type ChangedPaths = HashMap<String, (Oid, FileMode, Option<Oid>)>;
@@ -793,16 +951,23 @@ pub(crate) fn path_string(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn commit_info(id: Oid, meta: CommitMeta, order: u32) -> CommitInfo {
-    let (seconds, offset) = meta.author_time;
-    CommitInfo {
+/// A commit's id, author, date and summary, read with libgit2.
+fn commit_info(repo: &Repository, id: Oid, order: u32) -> Result<CommitInfo, SourceError> {
+    let commit = repo
+        .find_commit(id)
+        .map_err(|e| SourceError::Git(format!("commit {id}: {}", e.message())))?;
+    let author = commit.author();
+    Ok(CommitInfo {
         commit: id.to_string(),
-        author: meta.author,
-        email: meta.email,
-        date: format_time(git2::Time::new(seconds, offset)),
-        summary: meta.summary,
+        author: String::from_utf8_lossy(author.name_bytes()).into_owned(),
+        email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+        date: format_time(author.when()),
+        summary: commit
+            .summary_bytes()
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .unwrap_or_default(),
         order,
-    }
+    })
 }
 
 /// `2025-01-31T09:15:00+01:00` from a git timestamp and its offset.

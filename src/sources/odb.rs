@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Object bytes read between two releases of mapped pack pages.
-const RELEASE_EVERY: u64 = 32 << 20;
+const RELEASE_EVERY: u64 = 8 << 20;
 
 /// The repository's object store, shared by every worker.
 #[derive(Clone)]
@@ -54,9 +54,10 @@ impl Resident {
     }
 }
 
-/// Drop this process's resident pages of memory-mapped pack files.
+/// Drop this process's resident pages of memory-mapped pack files and their
+/// indexes.
 ///
-/// Only read-only mappings of `*.pack` files are touched. For those,
+/// Only read-only mappings of `*.pack` and `*.idx` files are touched. For those,
 /// `MADV_DONTNEED` discards nothing: the page tables forget the pages, which
 /// stay in the page cache, and the next access (from any thread, even one
 /// reading that page right now) maps them in again.
@@ -74,7 +75,7 @@ pub(crate) fn release_pack_pages() {
         let Some(path) = fields.nth(3) else {
             continue;
         };
-        if !path.ends_with(".pack") || perms.contains('w') {
+        if !(path.ends_with(".pack") || path.ends_with(".idx")) || perms.contains('w') {
             continue;
         }
         let Some((start, end)) = range.split_once('-') else {
@@ -92,8 +93,10 @@ pub(crate) fn release_pack_pages() {
         // SAFETY: the range is a whole, page-aligned, read-only file mapping
         // of this process (from /proc/self/maps). MADV_DONTNEED on such a
         // mapping does not change its contents: later reads fault the same
-        // file pages back in. A mapping unmapped since /proc was read makes
-        // the call fail with ENOMEM, which is ignored.
+        // file pages back in. Nothing unmaps a pack while this runs: readers
+        // prevent pack unloading, and libgit2's mappings live as long as the
+        // repository handle, which is dropped only between phases, when no
+        // reader is reading.
         unsafe {
             libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED);
         }
@@ -133,7 +136,12 @@ impl ObjectStore {
     /// offset, so a chain of deltas read newest object first (the base, then
     /// what is a delta of it) costs one delta each, not the whole chain.
     pub fn reader(&self, delta_bases: usize) -> Reader {
-        let mut odb: gix_odb::HandleArc = gix_odb::Cache::from(self.store.to_handle_arc());
+        let mut handle = self.store.to_handle_arc();
+        // Packs stay mapped while any reader lives, even if `git gc` deletes
+        // them meanwhile: reads go on, and `release_pack_pages` never meets a
+        // pack unmapped under it.
+        handle.prevent_pack_unload();
+        let mut odb: gix_odb::HandleArc = gix_odb::Cache::from(handle);
         let bytes = delta_bases.max(1);
         odb.set_pack_cache(move || Box::new(gix_pack::cache::lru::MemoryCappedHashmap::new(bytes)));
         odb.unset_object_cache();
@@ -153,18 +161,14 @@ pub(crate) struct Reader {
     resident: Arc<Resident>,
 }
 
-/// What the walk needs of a commit.
+/// What the walk needs of a commit (its author and message are read only
+/// for commits that end up in findings).
 #[derive(Debug)]
 pub(crate) struct CommitMeta {
     pub tree: ObjectId,
     pub parents: Vec<ObjectId>,
-    pub author: String,
-    pub email: String,
-    /// Author time: seconds since the epoch and offset in minutes.
-    pub author_time: (i64, i32),
     /// Committer time, seconds since the epoch.
     pub commit_time: i64,
-    pub summary: String,
 }
 
 impl Reader {
@@ -261,17 +265,10 @@ impl Reader {
         }
         let meta = {
             let commit = CommitRef::from_bytes(&buf, gix_hash::Kind::Sha1).map_err(|e| bad(&e))?;
-            let author = commit.author().map_err(|e| bad(&e))?;
-            let author_time = author.time().unwrap_or_default();
-            let commit_time = commit.time().map_err(|e| bad(&e))?.seconds;
             CommitMeta {
                 tree: commit.tree(),
                 parents: commit.parents().collect(),
-                author: String::from_utf8_lossy(author.name).into_owned(),
-                email: String::from_utf8_lossy(author.email).into_owned(),
-                author_time: (author_time.seconds, author_time.offset / 60),
-                commit_time,
-                summary: String::from_utf8_lossy(&commit.message().summary()).into_owned(),
+                commit_time: commit.time().map_err(|e| bad(&e))?.seconds,
             }
         };
         self.recycle(buf);

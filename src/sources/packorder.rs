@@ -12,16 +12,20 @@
 //! objects in it are then read in id order, slower but equally correct.
 
 use git2::Oid;
-use std::collections::HashMap;
 use std::path::Path;
 
 /// A position in pack order: (pack number, offset); objects not in any pack
 /// (loose) sort last.
 pub(crate) type PackPos = (u32, u64);
 
-/// Position of each object in `wanted` that the packs under `objects_dir` hold.
-pub(crate) fn positions<T>(objects_dir: &Path, wanted: &HashMap<Oid, T>) -> HashMap<Oid, PackPos> {
-    let mut out = HashMap::new();
+/// Where objects no pack index lists sort: after every packed object.
+pub(crate) const LOOSE: PackPos = (u32::MAX, 0);
+
+/// The position of each object of `wanted` (sorted, no duplicates) in the
+/// packs under `objects_dir`, index for index; [`LOOSE`] for objects no pack
+/// holds.
+pub(crate) fn positions(objects_dir: &Path, wanted: &[Oid]) -> Vec<PackPos> {
+    let mut out = vec![LOOSE; wanted.len()];
     let Ok(dir) = std::fs::read_dir(objects_dir.join("pack")) else {
         return out;
     };
@@ -31,8 +35,14 @@ pub(crate) fn positions<T>(objects_dir: &Path, wanted: &HashMap<Oid, T>) -> Hash
         .collect();
     idx_files.sort();
     for (pack, path) in idx_files.iter().enumerate() {
-        if let Ok(bytes) = std::fs::read(path) {
-            read_idx(&bytes, pack as u32, wanted, &mut out);
+        let Ok(file) = std::fs::File::open(path) else {
+            continue;
+        };
+        // SAFETY: pack indexes are never rewritten in place (git writes a new
+        // file and renames it); a concurrent `git gc` deleting it leaves this
+        // mapping valid.
+        if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
+            read_idx(&map, pack as u32, wanted, &mut out);
         }
     }
     out
@@ -46,14 +56,10 @@ fn be64(b: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_be_bytes(b.get(at..at + 8)?.try_into().ok()?))
 }
 
-/// Parse one version-2 index; record positions of wanted objects. Returns
-/// `None` (having recorded nothing further) on anything malformed.
-fn read_idx<T>(
-    b: &[u8],
-    pack: u32,
-    wanted: &HashMap<Oid, T>,
-    out: &mut HashMap<Oid, PackPos>,
-) -> Option<()> {
+/// Parse one version-2 index; record positions of wanted objects (both lists
+/// are sorted, so one merge pass pairs them). Returns `None` (having recorded
+/// nothing further) on anything malformed.
+fn read_idx(b: &[u8], pack: u32, wanted: &[Oid], out: &mut [PackPos]) -> Option<()> {
     const HEADER: usize = 8;
     const FANOUT: usize = 256 * 4;
     if b.get(..4)? != b"\xfftOc" || be32(b, 4)? != 2 {
@@ -67,10 +73,21 @@ fn read_idx<T>(
     if b.len() < large {
         return None;
     }
-    let mut found = Vec::new();
+    let mut w = 0;
+    let mut previous: Option<&[u8]> = None;
     for i in 0..n {
-        let oid = Oid::from_bytes(&b[ids + i * 20..ids + (i + 1) * 20]).ok()?;
-        if !wanted.contains_key(&oid) {
+        if w == wanted.len() {
+            break;
+        }
+        let id = &b[ids + i * 20..ids + (i + 1) * 20];
+        if previous.is_some_and(|p| p >= id) {
+            return None; // not sorted: not an index git wrote
+        }
+        previous = Some(id);
+        while w < wanted.len() && wanted[w].as_bytes() < id {
+            w += 1;
+        }
+        if w == wanted.len() || wanted[w].as_bytes() != id {
             continue;
         }
         let raw = be32(b, offsets + i * 4)?;
@@ -79,9 +96,11 @@ fn read_idx<T>(
         } else {
             u64::from(raw)
         };
-        found.push((oid, (pack, offset)));
+        if out[w] == LOOSE {
+            out[w] = (pack, offset);
+        }
+        w += 1;
     }
-    out.extend(found);
     Some(())
 }
 
@@ -128,24 +147,29 @@ mod tests {
         let c = [7u8; 20];
         let d = [9u8; 20];
         let bytes = idx(&[(a, 12), (c, 5_000_000_000), (d, 99)]);
-        let wanted: HashMap<Oid, ()> = [a, c]
+        let missing = [8u8; 20];
+        let wanted: Vec<Oid> = [a, c, missing]
             .iter()
-            .map(|x| (Oid::from_bytes(x).unwrap(), ()))
+            .map(|x| Oid::from_bytes(x).unwrap())
             .collect();
-        let mut out = HashMap::new();
+        let mut out = vec![LOOSE; 3];
         assert!(read_idx(&bytes, 3, &wanted, &mut out).is_some());
-        assert_eq!(out.len(), 2);
-        assert_eq!(out[&Oid::from_bytes(&a).unwrap()], (3, 12));
-        assert_eq!(out[&Oid::from_bytes(&c).unwrap()], (3, 5_000_000_000));
+        assert_eq!(out, [(3, 12), (3, 5_000_000_000), LOOSE]);
     }
 
     #[test]
     fn malformed_indexes_are_ignored() {
-        let wanted: HashMap<Oid, ()> = HashMap::new();
-        let mut out = HashMap::new();
+        let wanted = [Oid::from_bytes(&[1u8; 20]).unwrap()];
+        let mut out = vec![LOOSE];
         assert!(read_idx(b"nope", 0, &wanted, &mut out).is_none());
         let mut truncated = idx(&[([1u8; 20], 1)]);
         truncated.truncate(600);
         assert!(read_idx(&truncated, 0, &wanted, &mut out).is_none());
+        let mut unsorted = idx(&[([1u8; 20], 1), ([2u8; 20], 2)]);
+        let ids = 8 + 256 * 4;
+        unsorted.copy_within(ids..ids + 20, ids + 20); // two equal ids
+        let wanted = [Oid::from_bytes(&[2u8; 20]).unwrap()];
+        assert!(read_idx(&unsorted, 0, &wanted, &mut out).is_none());
+        assert_eq!(out, [LOOSE]);
     }
 }
