@@ -237,11 +237,12 @@ impl HistorySource {
                             *first = (*first).min(order);
                         }
                     }
+                    let added_lines = walked.added_lines(change.added_lines);
                     walked.intros.push(Intro {
                         blob: change.blob,
                         commit: order,
                         path,
-                        added_lines: change.added_lines.map(Arc::new),
+                        added_lines,
                     });
                 }
             }
@@ -309,8 +310,15 @@ struct Intro {
     /// Walk order of the commit; [`UNREACHABLE`] for a blob no commit reaches.
     commit: u32,
     path: u32,
-    added_lines: Option<Arc<LineSet>>,
+    /// Index into `Walked::added` (range mode), or [`EVERY_LINE`].
+    added_lines: u32,
 }
+
+// Memory per introduction, as README "Benchmarks" says.
+const _: () = assert!(std::mem::size_of::<Intro>() == 32);
+
+/// `Intro::added_lines` when every line of the blob counts.
+const EVERY_LINE: u32 = u32::MAX;
 
 /// `Intro::commit` of blobs found only in the object store (`--all-objects`).
 const UNREACHABLE: u32 = u32::MAX;
@@ -327,9 +335,22 @@ struct Walked {
     commits: Vec<Oid>,
     /// Whether each commit was diffed (`--since` leaves some out).
     diffed: Vec<bool>,
+    /// Lines each introduction added (range mode only).
+    added: Vec<Arc<LineSet>>,
 }
 
 impl Walked {
+    /// Store what an introduction added; its index for `Intro::added_lines`.
+    fn added_lines(&mut self, lines: Option<LineSet>) -> u32 {
+        match lines {
+            Some(lines) => {
+                self.added.push(Arc::new(lines));
+                (self.added.len() - 1) as u32
+            }
+            None => EVERY_LINE,
+        }
+    }
+
     /// Blobs in the object store that no walked commit introduced.
     fn add_unreachable(&mut self, repo: &Repository) -> Result<(), SourceError> {
         let seen: HashSet<Oid> = self.intros.iter().map(|i| i.blob).collect();
@@ -348,7 +369,7 @@ impl Walked {
                 blob: oid,
                 commit: UNREACHABLE,
                 path,
-                added_lines: None,
+                added_lines: EVERY_LINE,
             });
         }
         Ok(())
@@ -413,7 +434,7 @@ impl Walked {
                     }
                     None => Provenance::Unreachable { blob: blob.clone() },
                 },
-                added_lines: intro.added_lines.clone(),
+                added_lines: self.added.get(intro.added_lines as usize).cloned(),
             })
             .collect()
     }
