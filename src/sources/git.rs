@@ -1,13 +1,16 @@
 //! Git sources: the whole history, or what a commit range adds.
 //!
-//! History is scanned per unique blob, not per commit diff: the commit walk
-//! (oldest first) diffs each commit's tree against its first parent's, which
-//! only descends into subtrees that changed, and records every (blob, path,
-//! commit) it introduces. Every unique blob is then read once, in parallel
-//! (rayon, one repository handle per worker), scanned and dropped: memory
-//! holds blob ids and paths, never all contents. [`HistorySource::finish`]
-//! folds the per-commit findings into one per (rule, secret, path), with the
-//! commit that first introduced it and whether HEAD still has it.
+//! History is scanned per unique blob, not per commit diff. libgit2 lists the
+//! commits (refs, ranges, topological order); the walk then diffs each
+//! commit's tree against its first parent's in parallel (runs of commits,
+//! newest first, objects read through `sources::odb`), descending only into
+//! subtrees that changed, and records every (blob, commit, path)
+//! introduction as a 32-byte `Intro`. Every unique blob is then read once,
+//! in pack order and in parallel, scanned and dropped: memory holds those
+//! records, never contents. [`HistorySource::finish`] folds the per-commit
+//! findings into one per (rule, secret, path), with the commit that first
+//! introduced it (its author, date and message read then, for reported
+//! commits only) and whether HEAD still has it.
 //!
 //! Fail closed: an object that cannot be read makes the scan an error, so a
 //! history scan never passes when it could not read history.
@@ -180,10 +183,7 @@ impl HistorySource {
         let readers: Vec<Mutex<Reader>> = (0..pool.current_num_threads().max(1))
             .map(|_| Mutex::new(store.reader(WALK_CACHE)))
             .collect();
-        let mut walked = Walked {
-            diffed: vec![false; commits.len()],
-            ..Walked::default()
-        };
+        let mut walked = Walked::default();
         let mut submodules: HashSet<String> = HashSet::new();
         let mut env_first: HashMap<u32, u32> = HashMap::new();
         // Batches bound what the diff results hold at once. Batches go newest
@@ -217,7 +217,6 @@ impl HistorySource {
                 let Some((order, changed)) = result? else {
                     continue;
                 };
-                walked.diffed[order as usize] = true;
                 for change in changed {
                     match change.mode {
                         FileMode::Commit => {
@@ -333,8 +332,6 @@ struct Walked {
     paths: Paths,
     /// Every walked commit, by walk order.
     commits: Vec<Oid>,
-    /// Whether each commit was diffed (`--since` leaves some out).
-    diffed: Vec<bool>,
     /// Lines each introduction added (range mode only).
     added: Vec<Arc<LineSet>>,
 }

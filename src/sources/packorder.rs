@@ -2,11 +2,12 @@
 //!
 //! Reading blobs in pack order is what makes `git cat-file --batch-all-objects
 //! --unordered` fast: an offset delta's base always lies earlier in its pack,
-//! so in pack order every base has just been read (and sits in libgit2's
+//! so in pack order every base has just been read (and sits in the reader's
 //! delta-base cache) when its deltas come. In object-id order every read may
 //! unpack a whole delta chain again (up to 50 deep), several times the work.
 //!
-//! libgit2 does not expose pack offsets, so this reads the pack index files
+//! libgit2 does not expose pack offsets and the object store keeps its
+//! indexes to itself, so this reads the pack index files
 //! (`objects/pack/*.idx`, version 2: fan-out table, object ids, CRCs, 32-bit
 //! offsets, 64-bit offset table). Any file it cannot parse is skipped: the
 //! objects in it are then read in id order, slower but equally correct.
