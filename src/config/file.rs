@@ -86,14 +86,7 @@ impl FileConfig {
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("--config {}", path.display()))?;
-        let mut cfg: FileConfig = toml::from_str(&text).map_err(|e| {
-            let msg = e
-                .to_string()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ");
-            anyhow::anyhow!("{}: {msg}", path.display())
-        })?;
+        let mut cfg = FileConfig::parse(&text, &path.display().to_string())?;
         let dir = path.parent().unwrap_or(Path::new("."));
         let rel = |p: &mut PathBuf| {
             if p.is_relative() {
@@ -105,6 +98,19 @@ impl FileConfig {
         cfg.ignore_file.as_mut().map(rel);
         cfg.origin = Some(path.to_path_buf());
         Ok(cfg)
+    }
+
+    /// Parse a config file's text; errors name `name` (and the key and line).
+    /// Relative paths in it stay relative: [`FileConfig::load`] resolves them.
+    pub fn parse(text: &str, name: &str) -> Result<Self> {
+        toml::from_str(text).map_err(|e| {
+            let msg = e
+                .to_string()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            anyhow::anyhow!("{name}: {msg}")
+        })
     }
 
     /// `--config FILE`, or `.keysweep.toml` in `start` or at the root of the
