@@ -175,12 +175,19 @@ impl Reader {
     /// Read `id` into `buf` (replacing its contents); its kind. A missing
     /// object is an error: history scans fail closed.
     pub fn read_into(&mut self, id: &oid, buf: &mut Vec<u8>) -> Result<Kind, SourceError> {
+        self.try_read(id, buf)?
+            .ok_or_else(|| SourceError::Git(format!("object {id} is missing")))
+    }
+
+    /// Read `id` into `buf` (replacing its contents); its kind, or `None`
+    /// when the store has no such object.
+    fn try_read(&mut self, id: &oid, buf: &mut Vec<u8>) -> Result<Option<Kind>, SourceError> {
         let found = self
             .odb
             .try_find(id, buf)
             .map_err(|e| SourceError::Git(format!("object {id}: {e}")))?;
         let Some(data) = found else {
-            return Err(SourceError::Git(format!("object {id} is missing")));
+            return Ok(None);
         };
         let (kind, start, len) = (data.kind, data.data.as_ptr() as usize, data.data.len());
         // The data borrows `buf`; make it the whole of `buf`.
@@ -190,7 +197,7 @@ impl Reader {
         }
         buf.truncate(len);
         self.resident.note(len as u64);
-        Ok(kind)
+        Ok(Some(kind))
     }
 
     /// The object's size without inflating it.
@@ -233,20 +240,13 @@ impl Reader {
     /// boundary of a shallow clone).
     pub fn commit_tree(&mut self, id: &oid) -> Result<Option<ObjectId>, SourceError> {
         let mut buf = self.buffer();
-        let found = self
-            .odb
-            .try_find(id, &mut buf)
-            .map_err(|e| SourceError::Git(format!("object {id}: {e}")));
-        let tree = match found {
-            Ok(Some(data)) if data.kind == Kind::Commit => {
-                CommitRefIter::from_bytes(data.data, gix_hash::Kind::Sha1)
-                    .tree_id()
-                    .map(Some)
-                    .map_err(|e| SourceError::Git(format!("commit {id}: {e}")))
-            }
-            Ok(Some(data)) => Err(SourceError::Git(format!(
-                "object {id} is a {}, expected a commit",
-                data.kind
+        let tree = match self.try_read(id, &mut buf) {
+            Ok(Some(Kind::Commit)) => CommitRefIter::from_bytes(&buf, gix_hash::Kind::Sha1)
+                .tree_id()
+                .map(Some)
+                .map_err(|e| SourceError::Git(format!("commit {id}: {e}"))),
+            Ok(Some(other)) => Err(SourceError::Git(format!(
+                "object {id} is a {other}, expected a commit"
             ))),
             Ok(None) => Ok(None),
             Err(e) => Err(e),
