@@ -18,6 +18,7 @@ shift $(( $# > 0 ? 1 : 0 )) || true
 REPOS=()
 for repo in "$@"; do REPOS+=("$(cd "$repo" 2>/dev/null && pwd || echo "$repo")"); done
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 cargo build --release --quiet
 KS=$PWD/target/release/keysweep
 TOOLS=$PWD/bench/tools
@@ -37,12 +38,7 @@ fi
 TREE=bench/corpus/tree-200
 [ -f "$TREE/PLANTED.txt" ] || { rm -rf "$TREE"; python3 bench/gen_corpus.py "$TREE" 200; }
 HIST=bench/corpus/history-20k
-if [ ! -d "$HIST/.git" ]; then
-  rm -rf "$HIST"; git init -q -b main "$HIST"
-  python3 bench/gen_history.py history 20000 4000 36000 | git -C "$HIST" fast-import --quiet
-  git -C "$HIST" reset -q --hard main
-  git -C "$HIST" repack -q -a -d -f --depth=50 --window=10
-fi
+gen_history "$HIST" history 20000 4000 36000
 EMPTY=bench/corpus/empty
 mkdir -p "$EMPTY"
 KW=bench/corpus/keywords.txt

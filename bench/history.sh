@@ -12,6 +12,7 @@
 # Prints wall time, CPU, peak RSS and unique blob MB/s (medians of RUNS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 COMMITS=${1:-12000}
 RUNS=${2:-3}
 shift $(( $# > 2 ? 2 : $# )) || true
@@ -19,18 +20,6 @@ cargo build --release --quiet
 KS=$PWD/target/release/keysweep
 mkdir -p bench/corpus
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
-
-gen() { # gen DIR ARGS...: a repository from gen_history.py ARGS
-  local dir=$1; shift
-  if [ ! -d "$dir/.git" ]; then
-    rm -rf "$dir"; git init -q -b main "$dir"
-    python3 bench/gen_history.py "$@" | git -C "$dir" fast-import --quiet
-    git -C "$dir" reset -q --hard main
-    # Recompute deltas the way a server-side pack would (newest versions as
-    # bases), not fast-import's oldest-first chains.
-    git -C "$dir" repack -q -a -d -f --depth=50 --window=10
-  fi
-}
 
 compare() { # compare REPO: keysweep history vs git cat-file on the same objects
   local repo=$1
@@ -43,12 +32,12 @@ compare() { # compare REPO: keysweep history vs git cat-file on the same objects
     --bytes "$bytes"
 }
 
-gen bench/corpus/history-$COMMITS history "$COMMITS" 2000
+gen_history bench/corpus/history-$COMMITS history "$COMMITS" 2000
 compare bench/corpus/history-$COMMITS
 for extra in "$@"; do compare "$extra"; done
 
 WIDE=bench/corpus/wide-100k
-gen "$WIDE" wide 100000
+gen_history "$WIDE" wide 100000
 git -C "$WIDE" reset -q --hard main
 for i in 0 1 2 3 4 5 6 7 8 9; do echo "edit $i $(date +%N)" >> "$WIDE/d$i/e0/file$i.txt"; done
 git -C "$WIDE" add -A

@@ -8,6 +8,7 @@
 # Prints peak RSS (MiB) for each; the documented bound is 150 MB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 cargo build --release --quiet
 KS=$PWD/target/release/keysweep
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
@@ -32,18 +33,9 @@ PY
   git -C "$BIG" reset -q --hard main
 fi
 WIDE=bench/corpus/wide-100k
-if [ ! -d "$WIDE/.git" ]; then
-  rm -rf "$WIDE"; git init -q -b main "$WIDE"
-  python3 bench/gen_history.py wide 100000 | git -C "$WIDE" fast-import --quiet
-  git -C "$WIDE" reset -q --hard main
-fi
+gen_history "$WIDE" wide 100000
 LONG=bench/corpus/history-85k
-if [ ! -d "$LONG/.git" ]; then
-  rm -rf "$LONG"; git init -q -b main "$LONG"
-  python3 bench/gen_history.py history 85000 4000 4000 | git -C "$LONG" fast-import --quiet
-  git -C "$LONG" reset -q --hard main
-  git -C "$LONG" repack -q -a -d -f --depth=50 --window=10
-fi
+gen_history "$LONG" history 85000 4000 4000
 PACK=bench/corpus/big-pack
 if [ ! -d "$PACK/.git" ]; then
   rm -rf "$PACK"; git init -q -b main "$PACK"
