@@ -16,11 +16,11 @@
 //! history scan never passes when it could not read history.
 
 use super::odb::{self, CommitMeta, ObjectStore, Reader};
-use super::packorder;
 use super::{decode, Blob, Decoded, LineSet, Place, SkipReason, Source, SourceError, SourceStats};
+use super::{linediff, packorder};
 use crate::findings::{fingerprint, CommitInfo, Finding, GitProvenance, Provenance, Severity};
 use crate::lint::{is_env_file, ENV_FILE_IN_HISTORY};
-use git2::{DiffOptions, FileMode, ObjectType, Oid, Repository, RepositoryOpenFlags, Sort};
+use git2::{FileMode, ObjectType, Oid, Repository, RepositoryOpenFlags, Sort};
 use gix_hash::{oid, ObjectId};
 use gix_object::tree::{name_order, EntryRef};
 use gix_object::TreeRefIter;
@@ -550,30 +550,6 @@ pub(crate) fn fail_closed(errors: Vec<String>) -> Result<(), SourceError> {
     }
 }
 
-/// Read one blob with libgit2 (the index's blobs), skip what is not text,
-/// and hand it to the visitor.
-pub(crate) fn scan_blob(
-    repo: &Repository,
-    oid: Oid,
-    places: &[Place],
-    max: u64,
-    stats: &SourceStats,
-    visit: &(dyn Fn(&Blob<'_>) + Sync),
-) -> Result<(), SourceError> {
-    let odb = repo.odb()?;
-    let (size, _) = odb.read_header(oid)?;
-    if size as u64 > max {
-        stats.skip(
-            label(oid, places),
-            SkipReason::TooLarge { size: size as u64 },
-        );
-        return Ok(());
-    }
-    let object = odb.read(oid)?;
-    visit_raw(object.data(), oid, places, stats, visit);
-    Ok(())
-}
-
 /// Read one history blob into `buf` (reused across blobs), skip what is not
 /// text, and hand it to the visitor.
 fn read_blob(
@@ -588,7 +564,7 @@ fn read_blob(
     let id = odb::to_gix(oid);
     let size = reader.size(&id)?;
     if size > max {
-        stats.skip(label(oid, places), SkipReason::TooLarge { size });
+        stats.skip(label(&oid, places), SkipReason::TooLarge { size });
         return Ok(());
     }
     let kind = reader.read_into(&id, buf)?;
@@ -597,21 +573,21 @@ fn read_blob(
             "object {oid} is a {kind}, expected a blob"
         )));
     }
-    visit_raw(buf, oid, places, stats, visit);
+    visit_raw(buf, &oid, places, stats, visit);
     Ok(())
 }
 
 /// How a skipped blob is named: its first path, or its id.
-fn label(oid: Oid, places: &[Place]) -> String {
+fn label(oid: &dyn std::fmt::Display, places: &[Place]) -> String {
     places
         .first()
         .map_or_else(|| oid.to_string(), |p| p.path.clone())
 }
 
 /// Skip LFS pointers and binary content; decode text and visit it.
-fn visit_raw(
+pub(crate) fn visit_raw(
     raw: &[u8],
-    oid: Oid,
+    oid: &dyn std::fmt::Display,
     places: &[Place],
     stats: &SourceStats,
     visit: &(dyn Fn(&Blob<'_>) + Sync),
@@ -691,12 +667,14 @@ fn changes(
                     None => continue 'paths, // unchanged against that parent
                 }
             }
+            // `None` (every line) until a parent's diff narrows it.
             for old in sets.into_iter().flatten() {
-                let lines = blob_added_lines(reader, old, blob)?;
-                added = Some(match added {
-                    Some(a) => a.intersection(&lines),
-                    None => lines,
-                });
+                if let Some(lines) = blob_added_lines(reader, old, blob)? {
+                    added = Some(match added {
+                        Some(a) => a.intersection(&lines),
+                        None => lines,
+                    });
+                }
             }
             if added.as_ref().is_some_and(LineSet::is_empty) {
                 continue;
@@ -825,46 +803,23 @@ fn parent_trees(
     Ok(trees)
 }
 
-/// Line numbers (1-based) in blob `new` that the diff from blob `old` adds.
-fn blob_added_lines(reader: &mut Reader, old: Oid, new: Oid) -> Result<LineSet, SourceError> {
+/// Line numbers (1-based) in blob `new` that the diff from blob `old` adds,
+/// on decoded text; `None` when the change cannot be diffed (a binary side):
+/// every line counts.
+fn blob_added_lines(
+    reader: &mut Reader,
+    old: Oid,
+    new: Oid,
+) -> Result<Option<LineSet>, SourceError> {
     let mut old_data = reader.buffer();
     let mut new_data = reader.buffer();
     let result = reader
         .read_into(&odb::to_gix(old), &mut old_data)
         .and_then(|_| reader.read_into(&odb::to_gix(new), &mut new_data))
-        .and_then(|_| added_lines_between(&old_data, &new_data));
+        .map(|_| linediff::added_lines(&old_data, &new_data));
     reader.recycle(old_data);
     reader.recycle(new_data);
     result
-}
-
-/// Line numbers (1-based) in `new` that the diff from `old` adds (libgit2).
-pub(crate) fn added_lines(repo: &Repository, old: Oid, new: Oid) -> Result<LineSet, SourceError> {
-    let old = repo.find_blob(old)?;
-    let new = repo.find_blob(new)?;
-    added_lines_between(old.content(), new.content())
-}
-
-/// Line numbers (1-based) in `new` that a diff from `old` adds.
-fn added_lines_between(old: &[u8], new: &[u8]) -> Result<LineSet, SourceError> {
-    let mut opts = DiffOptions::new();
-    opts.context_lines(0);
-    // From buffers, not blobs: without a repository libgit2 skips the
-    // attribute lookup, which would load the whole index (120 ms in a
-    // 100,000-file repository) just to pick a diff driver.
-    let patch = git2::Patch::from_buffers(old, None, new, None, Some(&mut opts))?;
-    let mut lines = Vec::new();
-    for h in 0..patch.num_hunks() {
-        for l in 0..patch.num_lines_in_hunk(h)? {
-            let line = patch.line_in_hunk(h, l)?;
-            if line.origin() == '+' {
-                if let Some(n) = line.new_lineno() {
-                    lines.push(n as usize);
-                }
-            }
-        }
-    }
-    Ok(LineSet::from_lines(lines))
 }
 
 /// Push the walk's starting points: the named refs, or every ref, HEAD and

@@ -10,8 +10,10 @@
 mod decode;
 pub mod git;
 mod index;
+mod linediff;
 mod odb;
 mod packorder;
+mod repo;
 pub mod staged;
 pub mod tree;
 

@@ -1,16 +1,22 @@
-//! The staged source: what `git commit` would record now. The index is
-//! diffed against HEAD (an unborn HEAD counts as empty); each added or
-//! modified file's staged blob is scanned, and only findings on lines the
-//! index adds are kept. This is the pre-commit check, so it reads only the
-//! changed files and must stay fast in very large repositories.
+//! The staged source: exactly what `git commit` is about to record. The
+//! index git names (`GIT_INDEX_FILE` in a hook: `git commit -a`, `<path>`
+//! and `--only` commit a temporary index; `.git/index` otherwise, see
+//! `repo`) is diffed against HEAD (an unborn HEAD counts as empty); each
+//! added or modified file's staged blob is scanned, and only findings on
+//! lines the index adds are kept (diffed on decoded text, `linediff`). This
+//! is the pre-commit check, so it reads only the changed files and must stay
+//! fast in very large repositories.
 
-use super::git::{added_lines, is_unborn, open_repo, path_string, scan_blob};
 use super::index::{self, StagedChange};
-use super::{Blob, Place, Source, SourceError, SourceStats};
+use super::odb::{ObjectStore, Reader};
+use super::repo::{one_line, Repo};
+use super::{linediff, Blob, Place, SkipReason, Source, SourceError, SourceStats};
 use crate::findings::Provenance;
-use git2::{Delta, DiffOptions, FileMode};
 use std::path::PathBuf;
 use std::sync::Arc;
+
+/// Delta-base cache for the few objects a staged check reads.
+const CACHE: usize = 1 << 20;
 
 /// The index of one repository.
 #[derive(Debug, Clone)]
@@ -20,15 +26,13 @@ pub struct StagedSource {
 }
 
 impl StagedSource {
-    /// A staged source; fails at once when `repo_path` is not a repository.
+    /// A staged source; fails at once when `repo_path` is not in a
+    /// repository with a work tree (or an index git names).
     pub fn new(repo_path: PathBuf, max_file_size: u64) -> Result<Self, SourceError> {
-        if !repo_path.exists() {
-            return Err(SourceError::NotFound(repo_path.display().to_string()));
-        }
-        let repo = open_repo(&repo_path)?;
-        if repo.is_bare() {
+        let repo = Repo::open(&repo_path)?;
+        if repo.workdir().is_none() && std::env::var_os("GIT_INDEX_FILE").is_none() {
             return Err(SourceError::Setup(format!(
-                "{}: a bare repository has no index to check",
+                "{}: a bare repository has no index to check (use --git-dir with --work-tree, as git does)",
                 repo_path.display()
             )));
         }
@@ -39,35 +43,17 @@ impl StagedSource {
     }
 }
 
-/// The same answer as `index::staged_changes`, through libgit2's diff: for
-/// indexes the fast reader leaves alone.
-fn libgit2_changes(
-    repo: &git2::Repository,
-    head: Option<&git2::Tree<'_>>,
-) -> Result<Vec<StagedChange>, SourceError> {
-    let index = repo.index()?;
-    let mut opts = DiffOptions::new();
-    opts.include_typechange(true);
-    let diff = repo.diff_tree_to_index(head, Some(&index), Some(&mut opts))?;
-    let mut out = Vec::new();
-    for delta in diff.deltas() {
-        if !matches!(
-            delta.status(),
-            Delta::Added | Delta::Modified | Delta::Typechange | Delta::Renamed | Delta::Copied
-        ) {
-            continue;
-        }
-        let new = delta.new_file();
-        let old = delta.old_file();
-        let old_is_blob = matches!(old.mode(), FileMode::Blob | FileMode::BlobExecutable);
-        out.push(StagedChange {
-            path: new.path_bytes().unwrap_or_default().to_vec(),
-            blob: new.id(),
-            mode: u32::from(new.mode()),
-            old: (delta.status() == Delta::Modified && old_is_blob).then(|| old.id()),
-        });
+/// HEAD's tree, or `None` for an unborn HEAD.
+fn head_tree(repo: &gix::Repository) -> Result<Option<gix_hash::ObjectId>, SourceError> {
+    let bad =
+        |e: &dyn std::fmt::Display| SourceError::Git(format!("HEAD: {}", one_line(&e.to_string())));
+    let mut head = repo.head().map_err(|e| bad(&e))?;
+    if head.is_unborn() {
+        return Ok(None);
     }
-    Ok(out)
+    let commit = head.peel_to_commit().map_err(|e| bad(&e))?;
+    let tree = commit.tree_id().map_err(|e| bad(&e))?;
+    Ok(Some(tree.detach()))
 }
 
 impl Source for StagedSource {
@@ -76,43 +62,79 @@ impl Source for StagedSource {
         stats: &SourceStats,
         visit: &(dyn Fn(&Blob<'_>) + Sync),
     ) -> Result<(), SourceError> {
-        let repo = open_repo(&self.repo_path)?;
-        let head = match repo.head() {
-            Ok(h) => Some(h.peel_to_tree()?),
-            Err(e) if is_unborn(&e) => None,
-            Err(e) => return Err(SourceError::Git(format!("HEAD: {}", e.message()))),
-        };
-        let changes = match index::staged_changes(&repo, head.as_ref()) {
-            Some(c) => c,
-            None => libgit2_changes(&repo, head.as_ref())?,
-        };
+        let repo = Repo::open(&self.repo_path)?;
+        let head = head_tree(&repo.repo)?;
+        let index = index::read(&repo.index_path())?;
+        let store = ObjectStore::open(&repo.common_dir)?;
+        let mut reader = store.reader(CACHE);
+        let changes = index::staged_changes(&mut reader, &index, head)?;
         let mut errors = Vec::new();
+        let mut buf = Vec::new();
         for change in changes {
-            if !matches!(change.mode & 0o170000, 0o100000) {
-                continue; // symlinks, submodules
+            let path = super::git::path_string(&change.path);
+            match change.mode & 0o170000 {
+                0o100000 => {}
+                0o120000 => {
+                    stats.skip(path, SkipReason::Symlink);
+                    continue;
+                }
+                0o160000 => {
+                    stats.skip(path, SkipReason::Submodule);
+                    continue;
+                }
+                _ => continue, // no other kind of entry holds content
             }
-            let added = match change.old {
-                Some(old) => Some(Arc::new(added_lines(&repo, old, change.blob)?)),
-                None => None,
-            };
-            let places = [Place {
-                path: path_string(&change.path),
-                provenance: Provenance::Staged,
-                added_lines: added,
-            }];
-            if let Err(e) = scan_blob(
-                &repo,
-                change.blob,
-                &places,
+            if let Err(e) = scan_change(
+                &mut reader,
+                &mut buf,
+                &change,
+                path.clone(),
                 self.max_file_size,
                 stats,
                 visit,
             ) {
-                errors.push(format!("{}: {e}", places[0].path));
+                errors.push(format!("{path}: {e}"));
             }
         }
         super::git::fail_closed(errors)
     }
+}
+
+/// Read one staged blob (size checked before it is read), work out the
+/// lines it adds over HEAD's version, and visit it.
+fn scan_change(
+    reader: &mut Reader,
+    buf: &mut Vec<u8>,
+    change: &StagedChange,
+    path: String,
+    max: u64,
+    stats: &SourceStats,
+    visit: &(dyn Fn(&Blob<'_>) + Sync),
+) -> Result<(), SourceError> {
+    let size = reader.size(&change.blob)?;
+    if size > max {
+        stats.skip(path, SkipReason::TooLarge { size });
+        return Ok(());
+    }
+    reader.read_into(&change.blob, buf)?;
+    let added = match change.old {
+        // An old side too large to read cannot be diffed: every line counts.
+        Some(old) if reader.size(&old)? <= max => {
+            let mut old_data = reader.buffer();
+            reader.read_into(&old, &mut old_data)?;
+            let lines = linediff::added_lines(&old_data, buf);
+            reader.recycle(old_data);
+            lines.map(Arc::new)
+        }
+        _ => None,
+    };
+    let places = [Place {
+        path,
+        provenance: Provenance::Staged,
+        added_lines: added,
+    }];
+    super::git::visit_raw(buf, &change.blob, &places, stats, visit);
+    Ok(())
 }
 
 #[cfg(test)]
@@ -121,7 +143,7 @@ mod tests {
     use std::path::Path;
     use std::process::Command;
 
-    fn git(dir: &Path, args: &[&str]) {
+    fn git(dir: &Path, args: &[&str]) -> String {
         let out = Command::new("git")
             .current_dir(dir)
             .args(args)
@@ -131,6 +153,9 @@ mod tests {
             .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
             .env("GIT_COMMITTER_NAME", "t")
             .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_INDEX_FILE")
+            .env_remove("GIT_WORK_TREE")
             .output()
             .expect("git runs");
         assert!(
@@ -138,6 +163,7 @@ mod tests {
             "git {args:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     fn put(dir: &Path, rel: &str, text: &str) {
@@ -146,62 +172,111 @@ mod tests {
         std::fs::write(p, text).unwrap();
     }
 
-    fn sorted(mut v: Vec<StagedChange>) -> Vec<StagedChange> {
-        v.sort_by(|a, b| a.path.cmp(&b.path));
+    /// Paths the index reader finds staged, sorted.
+    fn staged_paths(dir: &Path) -> Vec<String> {
+        let repo = gix::open(dir).unwrap();
+        let head = head_tree(&repo).unwrap();
+        let index = index::read(&repo.index_path()).unwrap();
+        let store = ObjectStore::open(repo.common_dir()).unwrap();
+        let mut reader = store.reader(CACHE);
+        let mut paths: Vec<String> = index::staged_changes(&mut reader, &index, head)
+            .unwrap()
+            .iter()
+            .map(|c| crate::sources::git::path_string(&c.path))
+            .collect();
+        paths.sort();
+        paths
+    }
+
+    /// What `git diff --cached` lists as added, modified or type-changed.
+    fn git_paths(dir: &Path) -> Vec<String> {
+        let out = git(
+            dir,
+            &[
+                "diff",
+                "--cached",
+                "--no-renames",
+                "--name-only",
+                "--diff-filter=AMT",
+            ],
+        );
+        let mut v: Vec<String> = out.lines().map(str::to_string).collect();
+        v.sort();
         v
     }
 
-    /// The fast index reader and libgit2's diff agree, for index versions 2
-    /// and 4, across added, modified, deleted, nested and mode-changed files.
+    fn base_repo(d: &Path) {
+        git(d, &["init", "-q", "-b", "main"]);
+        for i in 0..30 {
+            put(d, &format!("a/b{}/c/file{i}.txt", i % 3), &format!("{i}\n"));
+            put(d, &format!("top{i}.txt",), "x\n");
+        }
+        put(d, "a.txt", "sorts before a/\n");
+        put(d, "a-b/x.txt", "dash\n");
+        git(d, &["add", "-A"]);
+        git(d, &["commit", "-q", "-m", "base"]);
+    }
+
+    fn change_some(d: &Path) {
+        put(d, "a/b1/c/file1.txt", "changed\n");
+        put(d, "a/b2/new/deep.txt", "new dir\n");
+        put(d, "top3.txt", "changed too\n");
+        put(d, "zz.txt", "added at the end\n");
+        std::fs::remove_file(d.join("top4.txt")).unwrap();
+        git(d, &["add", "-A"]);
+        git(d, &["update-index", "--chmod=+x", "top5.txt"]);
+    }
+
+    /// The index reader and `git diff --cached` agree, for index versions 2,
+    /// 3 and 4 and a split index, across added, modified, deleted, nested
+    /// and mode-changed files.
     #[test]
-    fn fast_index_reader_matches_libgit2() {
-        for version in ["2", "4"] {
+    fn index_reader_matches_git() {
+        for variant in ["2", "3", "4", "split"] {
             let t = tempfile::TempDir::new().unwrap();
             let d = t.path();
-            git(d, &["init", "-q", "-b", "main"]);
-            for i in 0..30 {
-                put(d, &format!("a/b{}/c/file{i}.txt", i % 3), &format!("{i}\n"));
-                put(d, &format!("top{i}.txt",), "x\n");
+            base_repo(d);
+            if variant == "split" {
+                git(d, &["update-index", "--split-index"]);
+            } else {
+                git(d, &["update-index", "--index-version", variant]);
             }
-            put(d, "a.txt", "sorts before a/\n");
-            put(d, "a-b/x.txt", "dash\n");
-            git(d, &["add", "-A"]);
-            git(d, &["commit", "-q", "-m", "base"]);
-            git(d, &["update-index", "--index-version", version]);
-            put(d, "a/b1/c/file1.txt", "changed\n");
-            put(d, "a/b2/new/deep.txt", "new dir\n");
-            put(d, "top3.txt", "changed too\n");
-            put(d, "zz.txt", "added at the end\n");
-            std::fs::remove_file(d.join("top4.txt")).unwrap();
-            git(d, &["add", "-A"]);
-            git(d, &["update-index", "--chmod=+x", "top5.txt"]);
-            let repo = git2::Repository::open(d).unwrap();
-            let head = repo.head().unwrap().peel_to_tree().unwrap();
-            let fast =
-                index::staged_changes(&repo, Some(&head)).expect("fast path handles this index");
-            let slow = libgit2_changes(&repo, Some(&head)).unwrap();
-            assert_eq!(sorted(fast.clone()), sorted(slow), "index v{version}");
-            let paths: Vec<String> = sorted(fast).iter().map(|c| path_string(&c.path)).collect();
+            change_some(d);
+            let want = git_paths(d);
+            assert_eq!(staged_paths(d), want, "index {variant}");
             assert_eq!(
-                paths,
+                want,
                 [
                     "a/b1/c/file1.txt",
                     "a/b2/new/deep.txt",
                     "top3.txt",
                     "top5.txt",
                     "zz.txt"
-                ],
-                "index v{version}"
+                ]
             );
-            // Before the first commit everything staged is new.
-            let fresh = tempfile::TempDir::new().unwrap();
-            git(fresh.path(), &["init", "-q"]);
-            put(fresh.path(), "x/y.txt", "y\n");
-            git(fresh.path(), &["add", "-A"]);
-            let repo = git2::Repository::open(fresh.path()).unwrap();
-            let fast = index::staged_changes(&repo, None).unwrap();
-            assert_eq!(fast.len(), 1);
-            assert_eq!(fast[0].old, None);
         }
+        // Before the first commit everything staged is new.
+        let fresh = tempfile::TempDir::new().unwrap();
+        git(fresh.path(), &["init", "-q"]);
+        put(fresh.path(), "x/y.txt", "y\n");
+        git(fresh.path(), &["add", "-A"]);
+        assert_eq!(staged_paths(fresh.path()), ["x/y.txt"]);
+    }
+
+    /// A sparse index keeps whole directories as one entry: they are read,
+    /// and a change staged inside the cone is found.
+    #[test]
+    fn sparse_index_is_read() {
+        let t = tempfile::TempDir::new().unwrap();
+        let d = t.path();
+        base_repo(d);
+        git(d, &["sparse-checkout", "init", "--cone", "--sparse-index"]);
+        git(d, &["sparse-checkout", "set", "a/b1"]);
+        let ls = git(d, &["ls-files", "--sparse", "-s"]);
+        assert!(ls.contains("040000"), "the index is sparse: {ls}");
+        put(d, "a/b1/c/new.txt", "inside the cone\n");
+        git(d, &["add", "a/b1/c/new.txt"]);
+        assert_eq!(staged_paths(d), git_paths(d));
+        assert_eq!(staged_paths(d), ["a/b1/c/new.txt"]);
     }
 }

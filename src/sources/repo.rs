@@ -1,0 +1,71 @@
+//! Finding the repository the way git does: discovery upwards from the path
+//! given, and, when git has set them (it does for hooks, and for commands run
+//! with `--git-dir`/`--work-tree`), `GIT_DIR`, `GIT_WORK_TREE`,
+//! `GIT_INDEX_FILE` (relative to the current directory, as git reads it) and
+//! `GIT_COMMON_DIR`. A hook must read exactly the index git is about to
+//! commit: `git commit -a`, `git commit <path>` and `--only` write a
+//! temporary index and name it in `GIT_INDEX_FILE`.
+
+use super::SourceError;
+use std::path::{Path, PathBuf};
+
+/// A repository opened for reading, with the paths the sources need.
+pub(crate) struct Repo {
+    /// The gitoxide handle (refs, config, objects, index path).
+    pub repo: gix::Repository,
+    /// Where objects, refs and shared config live (`GIT_COMMON_DIR` when set).
+    pub common_dir: PathBuf,
+}
+
+impl Repo {
+    /// Open the repository at or above `path`, honouring git's environment.
+    pub fn open(path: &Path) -> Result<Self, SourceError> {
+        if !path.exists() && std::env::var_os("GIT_DIR").is_none() {
+            return Err(SourceError::NotFound(path.display().to_string()));
+        }
+        let repo = gix::discover_with_environment_overrides(path).map_err(|e| {
+            let text = e.to_string();
+            if text.contains("not a git repository")
+                || text.contains("Could not find a git repository")
+                || text.contains("does not appear to be a git repository")
+            {
+                SourceError::Setup(format!("{}: not a git repository", path.display()))
+            } else {
+                SourceError::Git(format!("{}: {}", path.display(), one_line(&text)))
+            }
+        })?;
+        let common_dir = match std::env::var_os("GIT_COMMON_DIR") {
+            Some(dir) if !dir.is_empty() => absolute(Path::new(&dir)),
+            _ => repo.common_dir().to_path_buf(),
+        };
+        Ok(Repo { repo, common_dir })
+    }
+
+    /// The index git reads (and, in a hook, is about to commit).
+    pub fn index_path(&self) -> PathBuf {
+        self.repo.index_path()
+    }
+
+    /// The work tree, if the repository has one.
+    pub fn workdir(&self) -> Option<&Path> {
+        self.repo.workdir()
+    }
+}
+
+/// `p` made absolute against the current directory (as git anchors its
+/// environment paths).
+fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        return p.to_path_buf();
+    }
+    std::env::current_dir().map_or_else(|_| p.to_path_buf(), |cwd| cwd.join(p))
+}
+
+/// gitoxide's messages can span lines (a chain of causes); one line each.
+pub(crate) fn one_line(text: &str) -> String {
+    text.split('\n')
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(": ")
+}
