@@ -24,6 +24,60 @@ pub const EXIT_ERROR: u8 = 2;
 /// `keysweep scan`, `history` and `staged`: run the configured source
 /// through the pipeline and report.
 pub fn scan(config: &Config) -> Result<u8> {
+    scan_findings(config).map(|(code, _)| code)
+}
+
+/// `keysweep pre-push`: the refs git passes on standard input, every commit
+/// they push scanned; a refused push says how to rewrite the commit.
+pub fn pre_push(args: &crate::cli::history::PrePushArgs) -> Result<u8> {
+    let mut input = String::new();
+    io::Read::read_to_string(&mut io::stdin(), &mut input).context("standard input")?;
+    let Some(config) = Config::pre_push(args, &input)? else {
+        if !args.gate.output.quiet {
+            eprintln!("keysweep: nothing to scan (the push only deletes refs)");
+        }
+        return Ok(EXIT_CLEAN);
+    };
+    let (code, findings) = scan_findings(&config)?;
+    if code == EXIT_FINDINGS {
+        let mut commits: Vec<String> = findings
+            .iter()
+            .filter_map(|f| match &f.provenance {
+                crate::findings::Provenance::Commit(g) => Some(g.commit.commit.clone()),
+                _ => None,
+            })
+            .collect();
+        commits.sort();
+        commits.dedup();
+        let short: Vec<&str> = commits.iter().map(|c| &c[..c.len().min(12)]).collect();
+        eprintln!(
+            "keysweep: push refused: the commits being pushed add secrets (in {}).\n\
+             A key in any pushed commit is published even if a later commit removes it:\n\
+             1. rotate the key at its provider (it may already be exposed);\n\
+             2. rewrite the commit that added it: the last commit with `git commit --amend`, an older one with\n\
+             \x20  `git rebase -i <commit>^` (mark it `edit`, remove the key, `git commit --amend`, `git rebase --continue`);\n\
+             3. push again. To push anyway (not recommended): git push --no-verify",
+            short.join(", ")
+        );
+    }
+    Ok(code)
+}
+
+/// `keysweep pre-commit`: the pre-commit framework's hook.
+pub fn pre_commit(args: &crate::cli::history::PreCommitArgs) -> Result<u8> {
+    match Config::pre_commit(args)? {
+        Some(config) => scan(&config),
+        None => {
+            if !args.gate.output.quiet {
+                eprintln!("keysweep: no files to scan");
+            }
+            Ok(EXIT_CLEAN)
+        }
+    }
+}
+
+/// Run a scan and report; the exit code and the reported findings.
+fn scan_findings(config: &Config) -> Result<(u8, Vec<crate::findings::Finding>)> {
     let matcher = Matcher::new(&config.rules)?;
     let attributor = Attributor::new(&config.rules);
     let mut result = pipeline::scan(
@@ -72,6 +126,13 @@ pub fn scan(config: &Config) -> Result<u8> {
             &mut e,
         )?;
     }
+    let incomplete = result.summary.coverage.incomplete.len();
+    if incomplete > 0 {
+        // Fail closed, after the report of everything that was read.
+        anyhow::bail!(
+            "{incomplete} git object(s) could not be read, so the scan is incomplete; the report lists them"
+        );
+    }
     if let Some(path) = &config.write_baseline {
         crate::filter::write_baseline(path, &result.findings)?;
         if !opts.quiet {
@@ -81,7 +142,7 @@ pub fn scan(config: &Config) -> Result<u8> {
                 path.display()
             );
         }
-        return Ok(EXIT_CLEAN);
+        return Ok((EXIT_CLEAN, result.findings));
     }
     let live = |f: &crate::findings::Finding| {
         f.verification
@@ -92,11 +153,12 @@ pub fn scan(config: &Config) -> Result<u8> {
         Some(v) if v.fail_on_live => result.findings.iter().any(live),
         _ => result.findings.iter().any(|f| f.severity >= opts.fail_on),
     };
-    Ok(if failing && !opts.exit_zero {
+    let code = if failing && !opts.exit_zero {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
-    })
+    };
+    Ok((code, result.findings))
 }
 
 /// Write a report to `path`. A regular file (or a new one) is written to a
@@ -233,34 +295,41 @@ pub fn init(path: &Path, force: bool) -> Result<u8> {
 /// First line after the shebang of every hook keysweep installs.
 const HOOK_MARKER: &str = "# installed by keysweep install-hook";
 
-/// `keysweep install-hook`: a `pre-commit` hook running `keysweep staged`, in
+/// `keysweep install-hook`: a `pre-commit` hook running `keysweep staged`
+/// (with `pre_push`, a `pre-push` hook running `keysweep pre-push`), in
 /// `core.hooksPath` when set. An existing hook that keysweep did not write
 /// is left alone unless `force`.
-pub fn install_hook(repo_path: &Path, force: bool) -> Result<u8> {
-    let repo = git2::Repository::discover(repo_path)
-        .map_err(|_| anyhow::anyhow!("{}: not a git repository", repo_path.display()))?;
-    let base = repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf();
-    let hooks_path = repo
-        .config()
-        .ok()
-        .and_then(|c| c.get_path("core.hooksPath").ok())
-        .map(|p| if p.is_relative() { base.join(p) } else { p })
-        .unwrap_or_else(|| repo.commondir().join("hooks"));
+pub fn install_hook(repo_path: &Path, pre_push: bool, force: bool) -> Result<u8> {
+    let hooks_path = crate::sources::hooks_dir(repo_path)?;
     std::fs::create_dir_all(&hooks_path).with_context(|| hooks_path.display().to_string())?;
-    let hook = hooks_path.join("pre-commit");
+    let (name, command, what) = if pre_push {
+        (
+            "pre-push",
+            "pre-push \"$@\"",
+            "Blocks pushes whose commits add secrets. Skip once with: git push --no-verify",
+        )
+    } else {
+        (
+            "pre-commit",
+            "staged",
+            "Blocks commits that add secrets. Skip once with: git commit --no-verify",
+        )
+    };
+    let hook = hooks_path.join(name);
     let exe = std::env::current_exe()
         .ok()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
     let script = format!(
-        "#!/bin/sh\n{HOOK_MARKER}\n# Blocks commits that add secrets. Skip once with: git commit --no-verify\nks='{}'\n[ -x \"$ks\" ] || ks=keysweep\nexec \"$ks\" staged\n",
+        "#!/bin/sh\n{HOOK_MARKER}\n# {what}\nks='{}'\n[ -x \"$ks\" ] || ks=keysweep\nexec \"$ks\" {command}\n",
         exe.replace('\'', "'\\''")
     );
     if let Ok(existing) = std::fs::read_to_string(&hook) {
         if !existing.contains(HOOK_MARKER) && !force {
             anyhow::bail!(
-                "{}: a different pre-commit hook exists; add `keysweep staged` to it, or use --force to replace it",
-                hook.display()
+                "{}: a different {name} hook exists; add `keysweep {}` to it, or use --force to replace it",
+                hook.display(),
+                if pre_push { "pre-push \"$@\"" } else { "staged" }
             );
         }
     }

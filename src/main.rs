@@ -13,8 +13,14 @@ fn main() -> ExitCode {
         Command::Scan(args) => Config::scan(args).and_then(|c| app::scan(&c)),
         Command::History(args) => Config::history(args).and_then(|c| app::scan(&c)),
         Command::Staged(args) => Config::staged(args).and_then(|c| app::scan(&c)),
+        Command::PrePush(args) => app::pre_push(args),
+        Command::PreCommit(args) => app::pre_commit(args),
         Command::Init { path, force } => app::init(path, *force),
-        Command::InstallHook { repo, force } => app::install_hook(repo, *force),
+        Command::InstallHook {
+            repo,
+            pre_push,
+            force,
+        } => app::install_hook(repo, *pre_push, *force),
         Command::Revoke(args) => {
             Config::revoke(args).and_then(|(c, o)| app::revoke(&c, &o, &args.fingerprint, args.yes))
         }

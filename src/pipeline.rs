@@ -10,7 +10,7 @@ use crate::filter;
 use crate::findings::{fingerprint, Finding, KeyInfo, Severity};
 use crate::lint::Lints;
 use crate::matcher::Matcher;
-use crate::sources::{Blob, Skipped, Source, SourceError, SourceStats};
+use crate::sources::{Blob, Coverage, Skipped, Source, SourceError, SourceStats};
 use crate::verify::Attributor;
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,6 +35,9 @@ pub struct Summary {
     pub suppressed: std::collections::BTreeMap<String, u64>,
     /// Rules in effect.
     pub rules: usize,
+    /// What the scan could not see (shallow history, unreadable objects,
+    /// ignored paths).
+    pub coverage: Coverage,
     /// Wall time of the scan.
     #[serde(serialize_with = "secs")]
     pub elapsed: Duration,
@@ -103,6 +106,7 @@ pub fn scan(
             suppressed_inline: suppressed.into_inner(),
             suppressed: Default::default(),
             rules: matcher.len(),
+            coverage: stats.take_coverage(),
             elapsed: started.elapsed(),
         },
     })

@@ -24,6 +24,10 @@ pub struct HistoryArgs {
     /// Also scan commits and blobs that no ref reaches (dangling objects).
     #[arg(long)]
     pub all_objects: bool,
+    /// Only these paths' history (files or directories, relative to the
+    /// current directory, as with `git log -- PATH`).
+    #[arg(last = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub rules: RuleArgs,
@@ -144,4 +148,57 @@ pub struct RevokeArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub verify: VerifyArgs,
+}
+
+/// The flags the git gates share (`pre-push`, `pre-commit`).
+#[derive(Debug, Clone, Args)]
+pub struct GateArgs {
+    /// Skip (and count) files larger than this: bytes, or with K, M, G suffix.
+    #[arg(long, value_name = "SIZE", default_value = "25M", value_parser = parse_size, help_heading = "Limits")]
+    pub max_file_size: u64,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub rules: RuleArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub lints: LintArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub verify: VerifyArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub exit: ExitArgs,
+}
+
+/// `keysweep pre-push [REMOTE] [URL]` (git's pre-push hook arguments; the
+/// refs being pushed come on standard input).
+#[derive(Debug, Clone, Args)]
+pub struct PrePushArgs {
+    /// The remote's name, as git passes it to the hook.
+    #[arg(value_name = "REMOTE")]
+    pub remote: Option<String>,
+    /// The remote's URL, as git passes it to the hook.
+    #[arg(value_name = "URL")]
+    pub url: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub gate: GateArgs,
+}
+
+/// `keysweep pre-commit [FILE]...` (the pre-commit framework's entry).
+#[derive(Debug, Clone, Args)]
+pub struct PreCommitArgs {
+    /// Files the framework passes (scanned only outside a commit and
+    /// without a ref range).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub gate: GateArgs,
 }

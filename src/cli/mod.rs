@@ -25,6 +25,10 @@ pub enum Command {
     History(history::HistoryArgs),
     /// Scan what the index adds over HEAD (the pre-commit check).
     Staged(history::StagedArgs),
+    /// The pre-push gate: scan every commit being pushed (refs on standard input, as git's pre-push hook gets them).
+    PrePush(history::PrePushArgs),
+    /// Entry point for the pre-commit framework: the staged content in a commit, the ref range it names (PRE_COMMIT_FROM_REF/TO_REF), otherwise the files it passes.
+    PreCommit(history::PreCommitArgs),
     /// Revoke a found key at its provider (dry run unless --yes).
     Revoke(history::RevokeArgs),
     /// Write a commented starter .keysweep.toml.
@@ -36,12 +40,15 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Install a git pre-commit hook that runs `keysweep staged`.
+    /// Install a git hook: pre-commit (runs `keysweep staged`), or with --pre-push the pre-push gate.
     InstallHook {
         /// The repository (or a directory inside it).
         #[arg(value_name = "REPO", default_value = ".")]
         repo: std::path::PathBuf,
-        /// Replace an existing pre-commit hook that keysweep did not install.
+        /// Install the pre-push hook (runs `keysweep pre-push`) instead of the pre-commit hook.
+        #[arg(long)]
+        pre_push: bool,
+        /// Replace an existing hook that keysweep did not install.
         #[arg(long)]
         force: bool,
     },

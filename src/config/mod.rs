@@ -5,7 +5,9 @@
 //! and builds what the pipeline runs with: a source, the rules and the report
 //! options. Every error names the argument or file it is about.
 
-use crate::cli::history::{HistoryArgs, RevokeArgs, StagedArgs};
+use crate::cli::history::{
+    GateArgs, HistoryArgs, PreCommitArgs, PrePushArgs, RevokeArgs, StagedArgs,
+};
 use crate::cli::scan::{
     ColorChoice, ConfigArgs, ExitArgs, LintArgs, OutputArgs, RuleArgs, ScanArgs, VerifyArgs,
 };
@@ -14,7 +16,7 @@ use crate::findings::Severity;
 use crate::lint::{Lints, ENV_FILE_IN_HISTORY};
 use crate::report::Format;
 use crate::rules::{self, Rule};
-use crate::sources::{HistoryMode, HistorySource, Source, StagedSource, TreeSource};
+use crate::sources::{CommitRange, HistoryMode, HistorySource, Source, StagedSource, TreeSource};
 use crate::verify;
 use anyhow::{bail, Context, Result};
 use std::collections::HashSet;
@@ -307,12 +309,10 @@ impl Config {
     /// `keysweep history`.
     pub fn history(args: &HistoryArgs) -> Result<Self> {
         let mode = match &args.range {
-            Some(range) => {
-                if !range.contains("..") {
-                    bail!("--range {range}: expected A..B (for example origin/main..HEAD)");
-                }
-                HistoryMode::Range(range.clone())
-            }
+            Some(range) => HistoryMode::Range(
+                CommitRange::parse(range)
+                    .map_err(|e| anyhow::anyhow!("--range {e} (for example origin/main..HEAD)"))?,
+            ),
             None => HistoryMode::All {
                 branches: args.branch.clone(),
                 since: args.since,
@@ -321,6 +321,13 @@ impl Config {
         };
         if !args.repo.exists() {
             bail!("{}: no such file or directory", args.repo.display());
+        }
+        if !args.repo.is_dir() {
+            bail!(
+                "{}: a file, not a repository; to scan the history of one path: keysweep history -- {}",
+                args.repo.display(),
+                args.repo.display()
+            );
         }
         let shared = Shared::new(
             Flags {
@@ -341,7 +348,8 @@ impl Config {
             args.limits.max_file_size,
             progress,
             lint_severity(&shared.rules, ENV_FILE_IN_HISTORY),
-        )?;
+        )?
+        .with_paths(&args.paths)?;
         let lints = lints(&shared.rules, shared.max_key_age);
         Ok(shared.into_config(SourceSpec::History(source), lints))
     }
@@ -430,6 +438,108 @@ impl Config {
         )?;
         let lints = lints(&shared.rules, shared.max_key_age);
         Ok(shared.into_config(SourceSpec::Staged(source), lints))
+    }
+}
+
+impl Config {
+    /// `keysweep pre-push`: the commits the refs on `input` push, or `None`
+    /// when the push sends none (only deletions).
+    pub fn pre_push(args: &PrePushArgs, input: &str) -> Result<Option<Self>> {
+        let repo = Path::new(".");
+        let Some(range) = CommitRange::for_push(repo, args.remote.as_deref(), input)? else {
+            return Ok(None);
+        };
+        Self::gate_range(&args.gate, range).map(Some)
+    }
+
+    /// `keysweep pre-commit` (the pre-commit framework's hook): the ref range
+    /// the framework names, else the staged content inside a commit, else
+    /// the files it passes; `None` when it passes none.
+    pub fn pre_commit(args: &PreCommitArgs) -> Result<Option<Self>> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        if let (Some(from), Some(to)) = (var("PRE_COMMIT_FROM_REF"), var("PRE_COMMIT_TO_REF")) {
+            let range = CommitRange {
+                label: format!("{from}..{to}"),
+                tips: vec![to],
+                hide: vec![from],
+                hide_remote: None,
+            };
+            return Self::gate_range(&args.gate, range).map(Some);
+        }
+        if let (Some(remote), Some(branch)) = (
+            var("PRE_COMMIT_REMOTE_NAME"),
+            var("PRE_COMMIT_LOCAL_BRANCH"),
+        ) {
+            // A pre-push of a branch whose history the remote has none of:
+            // every commit it sends, not just the files at its tip.
+            let range = CommitRange {
+                label: format!("{branch} (not on {remote})"),
+                tips: vec![branch],
+                hide: Vec::new(),
+                hide_remote: Some(remote),
+            };
+            return Self::gate_range(&args.gate, range).map(Some);
+        }
+        let g = &args.gate;
+        let flags = Flags {
+            rules: &g.rules,
+            lints: &g.lints,
+            verify: &g.verify,
+            config: &g.config,
+            output: &g.output,
+            exit: &g.exit,
+        };
+        if std::env::var_os("GIT_INDEX_FILE").is_some() {
+            // Inside git's commit hook: exactly what is being committed.
+            let source = StagedSource::new(PathBuf::from("."), g.max_file_size)?;
+            let shared = Shared::new(flags, Path::new("."))?;
+            let lints = lints(&shared.rules, shared.max_key_age);
+            return Ok(Some(shared.into_config(SourceSpec::Staged(source), lints)));
+        }
+        if args.files.is_empty() {
+            return Ok(None);
+        }
+        for f in &args.files {
+            if std::fs::symlink_metadata(f).is_err() {
+                bail!("{}: no such file or directory", f.display());
+            }
+        }
+        let shared = Shared::new(flags, Path::new("."))?;
+        let lints = lints(&shared.rules, shared.max_key_age);
+        let source = SourceSpec::Tree(TreeSource {
+            paths: args.files.clone(),
+            no_ignore: false,
+            follow: false,
+            threads: threads(None)?,
+            max_file_size: g.max_file_size,
+        });
+        Ok(Some(shared.into_config(source, lints)))
+    }
+
+    /// A gate over a commit range in the current repository.
+    fn gate_range(g: &GateArgs, range: CommitRange) -> Result<Self> {
+        let repo = PathBuf::from(".");
+        let shared = Shared::new(
+            Flags {
+                rules: &g.rules,
+                lints: &g.lints,
+                verify: &g.verify,
+                config: &g.config,
+                output: &g.output,
+                exit: &g.exit,
+            },
+            &repo,
+        )?;
+        let source = HistorySource::new(
+            repo,
+            HistoryMode::Range(range),
+            threads(None)?,
+            g.max_file_size,
+            false,
+            None,
+        )?;
+        let lints = lints(&shared.rules, shared.max_key_age);
+        Ok(shared.into_config(SourceSpec::History(source), lints))
     }
 }
 

@@ -55,6 +55,10 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             "rules": s.rules,
             "elapsed_seconds": (s.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
             "findings_by_severity": by_sev,
+            "shallow": s.coverage.shallow,
+            "shallow_boundary": s.coverage.shallow_boundary,
+            "incomplete": s.coverage.incomplete,
+            "ignored": s.coverage.ignored,
         },
     });
     serde_json::to_writer_pretty(&mut *out, &doc)?;

@@ -138,6 +138,14 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             })
         })
         .collect();
+    let coverage = &report.summary.coverage;
+    let mut notifications = notifications;
+    for u in &coverage.incomplete {
+        notifications.push(json!({
+            "level": "error",
+            "message": {"text": format!("git object {} could not be read ({}): {}", u.object, u.paths.join(", "), u.error)},
+        }));
+    }
     let doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -150,9 +158,14 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 "rules": rules,
             }},
             "invocations": [{
-                "executionSuccessful": true,
+                "executionSuccessful": coverage.incomplete.is_empty(),
                 "toolExecutionNotifications": notifications,
             }],
+            "properties": {
+                "shallow": coverage.shallow,
+                "shallowBoundary": coverage.shallow_boundary,
+                "incomplete": coverage.incomplete,
+            },
             "results": results,
             "columnKind": "unicodeCodePoints",
         }],

@@ -154,6 +154,62 @@ pub fn provenance_line(p: &Provenance) -> Option<String> {
     }
 }
 
+/// What the scan could not see: ignored paths, a shallow clone, objects
+/// that could not be read.
+fn write_coverage(
+    c: &crate::sources::Coverage,
+    color: bool,
+    verbose: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    if !c.ignored.is_empty() {
+        let more = if verbose {
+            ""
+        } else {
+            "; --verbose lists them"
+        };
+        writeln!(
+            out,
+            "{} ignored (untracked paths that ignore rules skip{more})",
+            c.ignored.len()
+        )?;
+        if verbose {
+            for p in &c.ignored {
+                writeln!(out, "  {} (ignored)", escape_control(p))?;
+            }
+        }
+    }
+    if c.shallow {
+        let note = format!(
+            "note: shallow clone: history before {} boundary commit(s) is not in this clone and was not scanned (git fetch --unshallow to scan it all)",
+            c.shallow_boundary.len()
+        );
+        writeln!(out, "{}", paint(color, &note, Style::new().yellow()))?;
+    }
+    if !c.incomplete.is_empty() {
+        let head = format!(
+            "error: incomplete: {} git object(s) could not be read; everything else was scanned and reported",
+            c.incomplete.len()
+        );
+        writeln!(out, "{}", paint(color, &head, Style::new().red()))?;
+        for u in &c.incomplete {
+            let paths: Vec<String> = u
+                .paths
+                .iter()
+                .map(|p| escape_control(p).into_owned())
+                .collect();
+            writeln!(
+                out,
+                "  {} ({}): {}",
+                u.object,
+                paths.join(", "),
+                escape_control(&u.error)
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// Write the run summary (meant for stderr): what was scanned, what was
 /// skipped and why, what was suppressed, and findings by severity.
 pub fn write_summary(
@@ -225,6 +281,7 @@ pub fn write_summary(
             )?;
         }
     }
+    write_coverage(&summary.coverage, color, verbose, out)?;
     if !summary.suppressed.is_empty() {
         let total: u64 = summary.suppressed.values().sum();
         let parts: Vec<String> = summary

@@ -65,9 +65,109 @@ pub enum HistoryMode {
         /// Also scan unreachable commits and blobs in the object store.
         all_objects: bool,
     },
-    /// Only the lines that the commits in `A..B` add.
-    Range(String),
+    /// Only the lines that the commits in a range add.
+    Range(CommitRange),
 }
+
+/// A set of commits: those reachable from `tips` and from none of `hide`
+/// (nor, with `hide_remote`, from any remote-tracking ref).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitRange {
+    /// How the user wrote it, for messages.
+    pub label: String,
+    /// Revisions to start from.
+    pub tips: Vec<String>,
+    /// Revisions whose history is left out.
+    pub hide: Vec<String>,
+    /// Leave out what `refs/remotes/<name>/*` reaches (every remote's refs
+    /// when the name is empty): a new branch's pushed commits.
+    pub hide_remote: Option<String>,
+}
+
+impl CommitRange {
+    /// `A..B` (an empty side means HEAD).
+    pub fn parse(spec: &str) -> Result<Self, String> {
+        if spec.contains("...") {
+            return Err(format!(
+                "`{spec}`: symmetric ranges (A...B) are not supported; use A..B"
+            ));
+        }
+        let Some((a, b)) = spec.split_once("..") else {
+            return Err(format!("`{spec}` is not a range (use A..B)"));
+        };
+        let side = |s: &str| {
+            if s.is_empty() {
+                "HEAD".to_string()
+            } else {
+                s.to_string()
+            }
+        };
+        Ok(CommitRange {
+            label: spec.to_string(),
+            tips: vec![side(b)],
+            hide: vec![side(a)],
+            hide_remote: None,
+        })
+    }
+}
+
+impl CommitRange {
+    /// The commits a push sends, from the lines git gives a pre-push hook
+    /// on standard input (`<local ref> <local id> <remote ref> <remote id>`):
+    /// everything the local ids reach that the remote does not have (its
+    /// current ids, or for a new branch, anything `refs/remotes/<remote>/`
+    /// reaches). Branch deletions send nothing. `None`: nothing to scan.
+    pub fn for_push(
+        repo_path: &Path,
+        remote: Option<&str>,
+        input: &str,
+    ) -> Result<Option<Self>, SourceError> {
+        let repo = open_repo(repo_path)?;
+        let mut range = CommitRange {
+            label: "the pushed commits".to_string(),
+            tips: Vec::new(),
+            hide: Vec::new(),
+            hide_remote: None,
+        };
+        for (n, line) in input.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let fields: Vec<&str> = line.rsplitn(4, ' ').collect();
+            let [remote_id, _remote_ref, local_id, _local_ref] = fields[..] else {
+                return Err(SourceError::Setup(format!(
+                    "standard input line {}: expected `<local ref> <local id> <remote ref> <remote id>` (as git passes it to a pre-push hook)",
+                    n + 1
+                )));
+            };
+            let id = |text: &str| {
+                Oid::from_str(text).map_err(|_| {
+                    SourceError::Setup(format!(
+                        "standard input line {}: `{}` is not a commit id",
+                        n + 1,
+                        text.chars().take(64).collect::<String>()
+                    ))
+                })
+            };
+            let (local, theirs) = (id(local_id)?, id(remote_id)?);
+            if local.is_zero() {
+                continue; // deleting a branch sends nothing
+            }
+            range.tips.push(local.to_string());
+            if !theirs.is_zero() && repo.find_commit(theirs).is_ok() {
+                range.hide.push(theirs.to_string());
+            } else {
+                // A new branch, or a remote tip this clone does not have.
+                range.hide_remote = Some(remote.unwrap_or_default().to_string());
+            }
+        }
+        Ok((!range.tips.is_empty()).then_some(range))
+    }
+}
+
+/// What to do when the history needed is not in the clone.
+const FETCH_HINT: &str =
+    "fetch the history it needs (git fetch --unshallow, or actions/checkout with fetch-depth: 0)";
 
 /// The history of one repository.
 #[derive(Debug)]
@@ -78,6 +178,9 @@ pub struct HistorySource {
     max_file_size: u64,
     progress: bool,
     env_lint: Option<Severity>,
+    /// Only these repository-relative paths (and what is under them); empty:
+    /// every path.
+    paths: Vec<String>,
     state: Mutex<WalkState>,
 }
 
@@ -144,8 +247,57 @@ impl HistorySource {
             max_file_size,
             progress,
             env_lint,
+            paths: Vec::new(),
             state: Mutex::new(WalkState::default()),
         })
+    }
+
+    /// Only scan the history of `paths` (relative to the current directory,
+    /// as `git log -- PATH` takes them; they need not exist any more).
+    pub fn with_paths(mut self, paths: &[PathBuf]) -> Result<Self, SourceError> {
+        if paths.is_empty() {
+            return Ok(self);
+        }
+        let repo = open_repo(&self.repo_path)?;
+        let cwd = std::env::current_dir()
+            .and_then(|d| d.canonicalize())
+            .map_err(|e| SourceError::Setup(format!("current directory: {e}")))?;
+        let root = match repo.workdir() {
+            Some(w) => w
+                .canonicalize()
+                .map_err(|e| SourceError::Setup(format!("{}: {e}", w.display())))?,
+            // A bare repository has no work tree: paths are repository paths.
+            None => cwd.clone(),
+        };
+        for p in paths {
+            let abs = normalize(&cwd.join(p));
+            let rel = abs.strip_prefix(&root).map_err(|_| {
+                SourceError::Setup(format!(
+                    "{}: outside the repository {}",
+                    p.display(),
+                    root.display()
+                ))
+            })?;
+            let rel: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            if rel.is_empty() {
+                self.paths.clear(); // the whole repository
+                return Ok(self);
+            }
+            self.paths.push(rel.join("/"));
+        }
+        Ok(self)
+    }
+
+    /// True when `path` is one of the paths asked for, or under one.
+    fn wanted(&self, path: &str) -> bool {
+        self.paths.is_empty()
+            || self.paths.iter().any(|p| {
+                path.strip_prefix(p.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            })
     }
 
     /// Walk commits; return every unique blob with the places it was
@@ -165,8 +317,7 @@ impl HistorySource {
         };
         let (since, range) = match &self.mode {
             HistoryMode::Range(spec) => {
-                walk.push_range(spec)
-                    .map_err(|e| SourceError::Setup(format!("--range {spec}: {}", e.message())))?;
+                push_range(repo, &mut walk, spec)?;
                 (None, true)
             }
             HistoryMode::All {
@@ -180,6 +331,22 @@ impl HistorySource {
         };
         let commits: Vec<Oid> = walk.collect::<Result<_, _>>()?;
         let shallow = repo.is_shallow();
+        if shallow {
+            let boundary = shallow_boundary(repo);
+            if let HistoryMode::Range(spec) = &self.mode {
+                // A range that reaches the boundary goes on into history
+                // this clone does not have: its scan would be partial.
+                if let Some(c) = commits.iter().find(|c| boundary.contains(c)) {
+                    return Err(SourceError::Setup(format!(
+                        "--range {}: the range reaches the shallow clone's boundary at commit {c}, so part of it is missing; {FETCH_HINT}",
+                        spec.label
+                    )));
+                }
+            }
+            let mut ids: Vec<String> = boundary.iter().map(Oid::to_string).collect();
+            ids.sort();
+            stats.shallow(ids);
+        }
         let readers: Vec<Mutex<Reader>> = (0..pool.current_num_threads().max(1))
             .map(|_| Mutex::new(store.reader(WALK_CACHE)))
             .collect();
@@ -195,7 +362,7 @@ impl HistorySource {
         let batches: Vec<usize> = (0..commits.len()).step_by(COMMIT_BATCH).collect();
         for &start in batches.iter().rev() {
             let end = commits.len().min(start + COMMIT_BATCH);
-            let diffed: Vec<Result<Option<Diffed>, SourceError>> = pool.install(|| {
+            let diffed: Vec<Result<Option<Diffed>, (Oid, SourceError)>> = pool.install(|| {
                 commits[start..end]
                     .par_iter()
                     .enumerate()
@@ -204,20 +371,38 @@ impl HistorySource {
                     .map(|(i, id)| {
                         let slot = rayon::current_thread_index().unwrap_or(0) % readers.len();
                         let mut reader = readers[slot].lock().unwrap_or_else(|e| e.into_inner());
-                        let meta = reader.commit(&odb::to_gix(*id))?;
-                        if since.is_some_and(|s| meta.commit_time < s) {
-                            return Ok(None);
-                        }
-                        let changed = changes(&mut reader, &meta, range, shallow)?;
-                        Ok(Some(((start + i) as u32, changed)))
+                        let diffed = reader.commit(&odb::to_gix(*id)).and_then(|meta| {
+                            if since.is_some_and(|s| meta.commit_time < s) {
+                                return Ok(None);
+                            }
+                            let changed = changes(&mut reader, &meta, range, shallow)?;
+                            Ok(Some(((start + i) as u32, changed)))
+                        });
+                        diffed.map_err(|e| (*id, e))
                     })
                     .collect()
             });
             for result in diffed {
-                let Some((order, changed)) = result? else {
-                    continue;
+                let (order, changed) = match result {
+                    Ok(Some(diffed)) => diffed,
+                    Ok(None) => continue,
+                    // An object the commit needs is missing or corrupt: go
+                    // on without what it would have shown, and say so.
+                    Err((commit, SourceError::Object { id, at, error })) => {
+                        let place = if at.is_empty() {
+                            format!("commit {commit}")
+                        } else {
+                            format!("{at} (commit {commit})")
+                        };
+                        stats.unreadable(id, vec![place], error);
+                        continue;
+                    }
+                    Err((_, e)) => return Err(e),
                 };
                 for change in changed {
+                    if !self.wanted(&change.path) {
+                        continue;
+                    }
                     match change.mode {
                         FileMode::Commit => {
                             if submodules.insert(change.path.clone()) {
@@ -264,6 +449,21 @@ impl HistorySource {
         release_free_memory();
         Ok((walked, state))
     }
+}
+
+/// `.` and `..` resolved lexically (the path may no longer exist).
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }
 
 /// Hand memory the walk freed back to the system: its per-commit change
@@ -463,11 +663,17 @@ impl Source for HistorySource {
                         let places = walked.places(*oid, range.clone());
                         let result =
                             read_blob(reader, buf, *oid, &places, self.max_file_size, stats, visit);
-                        if let Err(e) = result {
-                            errors
+                        match result {
+                            Ok(()) => {}
+                            Err(SourceError::Object { error, .. }) => stats.unreadable(
+                                oid.to_string(),
+                                places.iter().map(|p| p.path.clone()).collect(),
+                                error,
+                            ),
+                            Err(e) => errors
                                 .lock()
                                 .unwrap_or_else(|e| e.into_inner())
-                                .push(format!("blob {oid}: {e}"));
+                                .push(format!("blob {oid}: {e}")),
                         }
                         bar.inc(1);
                     }
@@ -702,9 +908,10 @@ fn tree_changes(
     prefix: &mut Vec<u8>,
     out: &mut ChangedPaths,
 ) -> Result<(), SourceError> {
-    let new_tree = reader.tree(new)?;
+    let here = || String::from_utf8_lossy(prefix.strip_suffix(b"/").unwrap_or(prefix)).into_owned();
+    let new_tree = reader.tree(new).map_err(|e| e.at(&here()))?;
     let old_tree = match old {
-        Some(id) => reader.tree(id)?,
+        Some(id) => reader.tree(id).map_err(|e| e.at(&here()))?,
         None => reader.buffer_empty(),
     };
     let result = diff_entries(reader, &old_tree, &new_tree, prefix, out);
@@ -820,6 +1027,59 @@ fn blob_added_lines(
     reader.recycle(old_data);
     reader.recycle(new_data);
     result
+}
+
+/// Push a commit range's tips and hide its bases. A base that is not in
+/// the repository is an error with a hint (a shallow CI checkout).
+fn push_range(
+    repo: &Repository,
+    walk: &mut git2::Revwalk<'_>,
+    spec: &CommitRange,
+) -> Result<(), SourceError> {
+    let resolve = |rev: &str, what: &str| {
+        repo.revparse_single(rev)
+            .and_then(|o| o.peel_to_commit())
+            .map(|c| c.id())
+            .map_err(|_| {
+                let shallow = if repo.is_shallow() { " (this is a shallow clone)" } else { "" };
+                SourceError::Setup(format!(
+                    "--range {}: {what} `{rev}` is not a commit in this repository{shallow}; {FETCH_HINT}",
+                    spec.label
+                ))
+            })
+    };
+    for tip in &spec.tips {
+        walk.push(resolve(tip, "revision")?)?;
+    }
+    for base in &spec.hide {
+        walk.hide(resolve(base, "base")?)?;
+    }
+    if let Some(remote) = &spec.hide_remote {
+        let prefix = if remote.is_empty() {
+            "refs/remotes/".to_string()
+        } else {
+            format!("refs/remotes/{remote}/")
+        };
+        for reference in repo.references()? {
+            let reference = reference?;
+            if !reference.name_bytes().starts_with(prefix.as_bytes()) {
+                continue;
+            }
+            if let Ok(c) = reference.peel_to_commit() {
+                walk.hide(c.id())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The commits at a shallow clone's boundary (listed in `shallow`).
+fn shallow_boundary(repo: &Repository) -> HashSet<Oid> {
+    std::fs::read_to_string(repo.commondir().join("shallow"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| Oid::from_str(l.trim()).ok())
+        .collect()
 }
 
 /// Push the walk's starting points: the named refs, or every ref, HEAD and

@@ -18,7 +18,8 @@ pub mod staged;
 pub mod tree;
 
 pub use decode::{decode, Decoded};
-pub use git::{HistoryMode, HistorySource};
+pub use git::{CommitRange, HistoryMode, HistorySource};
+pub use repo::hooks_dir;
 pub use staged::StagedSource;
 pub use tree::TreeSource;
 
@@ -176,12 +177,40 @@ pub struct Skipped {
     pub reason: SkipReason,
 }
 
+/// A git object that could not be read: the scan went on without it, and
+/// its report says it is incomplete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unreadable {
+    /// The object's id.
+    pub object: String,
+    /// Paths (or commits) that referenced it, as far as the walk knows.
+    pub paths: Vec<String>,
+    /// What went wrong.
+    pub error: String,
+}
+
+/// What the scan could not see; anything here makes the run exit 2 after
+/// its report is written.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Coverage {
+    /// The repository is a shallow clone: history before its boundary
+    /// commits is not there to scan.
+    pub shallow: bool,
+    /// Commits at the shallow boundary (their parents are missing).
+    pub shallow_boundary: Vec<String>,
+    /// Git objects that could not be read.
+    pub incomplete: Vec<Unreadable>,
+    /// Untracked paths ignore rules skipped (a directory counts once).
+    pub ignored: Vec<String>,
+}
+
 /// Counters a source fills while it runs (shared across worker threads).
 #[derive(Debug, Default)]
 pub struct SourceStats {
     files: AtomicU64,
     bytes: AtomicU64,
     skipped: Mutex<Vec<Skipped>>,
+    coverage: Mutex<Coverage>,
 }
 
 impl SourceStats {
@@ -199,6 +228,56 @@ impl SourceStats {
             .push(Skipped { path, reason });
     }
 
+    /// Record an object that could not be read (the scan goes on).
+    pub fn unreadable(&self, object: String, paths: Vec<String>, error: String) {
+        self.coverage
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .incomplete
+            .push(Unreadable {
+                object,
+                paths,
+                error,
+            });
+    }
+
+    /// Record that history is shallow, with its boundary commits.
+    pub fn shallow(&self, boundary: Vec<String>) {
+        let mut c = self.coverage.lock().unwrap_or_else(|e| e.into_inner());
+        c.shallow = true;
+        c.shallow_boundary = boundary;
+    }
+
+    /// Record untracked paths that ignore rules skipped.
+    pub fn ignored(&self, mut paths: Vec<String>) {
+        self.coverage
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .ignored
+            .append(&mut paths);
+    }
+
+    /// Take what the scan could not see, sorted.
+    pub fn take_coverage(&self) -> Coverage {
+        let mut c = std::mem::take(&mut *self.coverage.lock().unwrap_or_else(|e| e.into_inner()));
+        c.incomplete.sort_by(|a, b| a.object.cmp(&b.object));
+        c.incomplete.dedup_by(|a, b| {
+            if a.object == b.object {
+                b.paths.append(&mut a.paths);
+                true
+            } else {
+                false
+            }
+        });
+        for u in &mut c.incomplete {
+            u.paths.sort();
+            u.paths.dedup();
+        }
+        c.ignored.sort();
+        c.ignored.dedup();
+        c
+    }
+
     /// Files scanned so far.
     pub fn files(&self) -> u64 {
         self.files.load(Ordering::Relaxed)
@@ -209,10 +288,15 @@ impl SourceStats {
         self.bytes.load(Ordering::Relaxed)
     }
 
-    /// Take the skipped list, sorted by path.
+    /// Take the skipped list, sorted by path, each path and reason once.
     pub fn take_skipped(&self) -> Vec<Skipped> {
         let mut v = std::mem::take(&mut *self.skipped.lock().unwrap_or_else(|e| e.into_inner()));
-        v.sort_by(|a, b| a.path.cmp(&b.path));
+        v.sort_by(|a, b| {
+            a.path
+                .cmp(&b.path)
+                .then_with(|| a.reason.label().cmp(b.reason.label()))
+        });
+        v.dedup();
         v
     }
 }
@@ -229,6 +313,40 @@ pub enum SourceError {
     /// Git could not be read: the scan is incomplete, so it fails (closed).
     #[error("{0}")]
     Git(String),
+    /// One git object could not be read (missing or corrupt). History scans
+    /// go on without it and list it in the report as incomplete.
+    #[error("object {id}{}: {error}", if at.is_empty() { String::new() } else { format!(" at '{at}'") })]
+    Object {
+        /// The object's id.
+        id: String,
+        /// The path that referenced it, when known.
+        at: String,
+        /// What went wrong.
+        error: String,
+    },
+}
+
+impl SourceError {
+    /// An error about object `id`.
+    pub(crate) fn object(id: &dyn std::fmt::Display, error: impl Into<String>) -> Self {
+        SourceError::Object {
+            id: id.to_string(),
+            at: String::new(),
+            error: error.into(),
+        }
+    }
+
+    /// Name the path that referenced the object, if none is named yet.
+    pub(crate) fn at(self, path: &str) -> Self {
+        match self {
+            SourceError::Object { id, at, error } if at.is_empty() => SourceError::Object {
+                id,
+                at: path.to_string(),
+                error,
+            },
+            other => other,
+        }
+    }
 }
 
 impl From<git2::Error> for SourceError {

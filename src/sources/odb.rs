@@ -176,7 +176,7 @@ impl Reader {
     /// object is an error: history scans fail closed.
     pub fn read_into(&mut self, id: &oid, buf: &mut Vec<u8>) -> Result<Kind, SourceError> {
         self.try_read(id, buf)?
-            .ok_or_else(|| SourceError::Git(format!("object {id} is missing")))
+            .ok_or_else(|| SourceError::object(&id, "missing"))
     }
 
     /// Read `id` into `buf` (replacing its contents); its kind, or `None`
@@ -185,7 +185,7 @@ impl Reader {
         let found = self
             .odb
             .try_find(id, buf)
-            .map_err(|e| SourceError::Git(format!("object {id}: {e}")))?;
+            .map_err(|e| SourceError::object(&id, e.to_string()))?;
         let Some(data) = found else {
             return Ok(None);
         };
@@ -205,7 +205,7 @@ impl Reader {
         self.odb
             .header(id)
             .map(|h| h.size())
-            .map_err(|e| SourceError::Git(format!("object {id}: {e}")))
+            .map_err(|e| SourceError::object(&id, e.to_string()))
     }
 
     /// A buffer from the spare list.
@@ -230,9 +230,10 @@ impl Reader {
         let mut buf = self.buffer();
         match self.read_into(id, &mut buf)? {
             Kind::Tree => Ok(buf),
-            other => Err(SourceError::Git(format!(
-                "object {id} is a {other}, expected a tree"
-            ))),
+            other => Err(SourceError::object(
+                &id,
+                format!("is a {other}, expected a tree"),
+            )),
         }
     }
 
@@ -244,10 +245,11 @@ impl Reader {
             Ok(Some(Kind::Commit)) => CommitRefIter::from_bytes(&buf, gix_hash::Kind::Sha1)
                 .tree_id()
                 .map(Some)
-                .map_err(|e| SourceError::Git(format!("commit {id}: {e}"))),
-            Ok(Some(other)) => Err(SourceError::Git(format!(
-                "object {id} is a {other}, expected a commit"
-            ))),
+                .map_err(|e| SourceError::object(&id, e.to_string())),
+            Ok(Some(other)) => Err(SourceError::object(
+                &id,
+                format!("is a {other}, expected a commit"),
+            )),
             Ok(None) => Ok(None),
             Err(e) => Err(e),
         };
@@ -259,7 +261,7 @@ impl Reader {
     pub fn commit(&mut self, id: &oid) -> Result<CommitMeta, SourceError> {
         let mut buf = self.buffer();
         let kind = self.read_into(id, &mut buf)?;
-        let bad = |e: &dyn std::fmt::Display| SourceError::Git(format!("commit {id}: {e}"));
+        let bad = |e: &dyn std::fmt::Display| SourceError::object(&id, e.to_string());
         if kind != Kind::Commit {
             return Err(bad(&format!("is a {kind}")));
         }

@@ -69,3 +69,22 @@ pub(crate) fn one_line(text: &str) -> String {
         .collect::<Vec<_>>()
         .join(": ")
 }
+
+/// Where git runs this repository's hooks: `core.hooksPath` (relative to the
+/// work tree, as git reads it) or the common directory's `hooks`.
+pub fn hooks_dir(path: &Path) -> Result<PathBuf, SourceError> {
+    let repo = Repo::open(path)?;
+    let base = repo
+        .workdir()
+        .map_or_else(|| repo.repo.git_dir().to_path_buf(), Path::to_path_buf);
+    let configured = repo
+        .repo
+        .config_snapshot()
+        .trusted_path("core.hooksPath")
+        .map_err(|e| SourceError::Setup(format!("core.hooksPath: {}", one_line(&e.to_string()))))?;
+    Ok(match configured {
+        Some(p) if p.is_relative() => base.join(p),
+        Some(p) => p,
+        None => repo.common_dir.join("hooks"),
+    })
+}
