@@ -57,9 +57,11 @@ fn fifos_sockets_and_devices_are_never_opened() {
         err.contains(&format!("{expected} not a regular file")),
         "{err}"
     );
-    // Named explicitly, a FIFO is still not opened.
+    // Named explicitly, a FIFO is still not opened, and not skipped
+    // quietly either: an error naming it.
     let (code, _, err) = scan(d, &["pipe"]);
-    assert_eq!(code, 0, "{err}");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("pipe: not a regular file"), "{err}");
 }
 
 #[cfg(unix)]

@@ -2,6 +2,7 @@
 //! in fresh temp directories. Keys are generated at test time with the same
 //! generators rule examples use, so no key-shaped literal lives in this repo.
 
+mod gates;
 mod history;
 mod hostile;
 mod lints;

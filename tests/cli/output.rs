@@ -143,7 +143,7 @@ fn sarif_for_a_clean_tree_and_for_skips_is_valid() {
 }
 
 fn schema_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/schemas/sarif-schema-2.1.0.json")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif-schema-2.1.0.json")
 }
 
 /// Validate a SARIF document against the official 2.1.0 schema.
@@ -151,8 +151,8 @@ pub fn validate_sarif(doc: &str) {
     let path = schema_path();
     let Ok(text) = std::fs::read_to_string(&path) else {
         panic!(
-            "SARIF schema not found at {}: the SARIF validation test needs the official \
-             sarif-schema-2.1.0.json there (CI provides ../shared/schemas)",
+            "SARIF schema not found at {}: the repository ships the official \
+             sarif-schema-2.1.0.json there (tests/data/README.md)",
             path.display()
         );
     };

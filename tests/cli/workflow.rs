@@ -384,8 +384,10 @@ fn action_yml_parses_and_names_every_documented_input() {
     )
     .unwrap();
     assert_eq!(hooks[0]["id"], "keysweep");
-    assert_eq!(hooks[0]["entry"], "keysweep staged");
+    assert_eq!(hooks[0]["entry"], "keysweep pre-commit");
     assert_eq!(hooks[0]["language"], "rust");
+    assert_eq!(hooks[1]["id"], "keysweep-pre-push");
+    assert_eq!(hooks[1]["stages"][0], "pre-push");
     let wf: serde_yaml::Value = serde_yaml::from_str(
         &std::fs::read_to_string(root.join(".github/workflows/keysweep.yml")).unwrap(),
     )
