@@ -43,7 +43,7 @@ pub fn pre_push(args: &crate::cli::history::PrePushArgs) -> Result<u8> {
         let mut commits: Vec<String> = findings
             .iter()
             .filter_map(|f| match &f.provenance {
-                crate::findings::Provenance::Commit(g) => Some(g.commit.commit.clone()),
+                crate::model::Provenance::Commit(g) => Some(g.commit.commit.clone()),
                 _ => None,
             })
             .collect();
@@ -77,7 +77,7 @@ pub fn pre_commit(args: &crate::cli::history::PreCommitArgs) -> Result<u8> {
 }
 
 /// Run a scan and report; the exit code and the reported findings.
-fn scan_findings(config: &Config) -> Result<(u8, Vec<crate::findings::Finding>)> {
+fn scan_findings(config: &Config) -> Result<(u8, Vec<crate::model::Finding>)> {
     let matcher = Matcher::new(&config.rules)?;
     let attributor = Attributor::new(&config.rules);
     let mut result = pipeline::scan(
@@ -144,7 +144,7 @@ fn scan_findings(config: &Config) -> Result<(u8, Vec<crate::findings::Finding>)>
         }
         return Ok((EXIT_CLEAN, result.findings));
     }
-    let live = |f: &crate::findings::Finding| {
+    let live = |f: &crate::model::Finding| {
         f.verification
             .as_ref()
             .is_some_and(|v| v.status == Status::Live)
@@ -394,7 +394,7 @@ pub fn rules_check(files: &[PathBuf]) -> Result<u8> {
         loaded.extend(rules::load_path(f)?);
     }
     rules::ensure_unique(&loaded)?;
-    let failures = rules::check(&loaded);
+    let failures = crate::rulecheck::check(&loaded);
     let stdout = io::stdout();
     let mut w = stdout.lock();
     for f in &failures {

@@ -7,55 +7,17 @@
 //! and returns them with a [`Summary`] for the reporters.
 
 use crate::filter;
-use crate::findings::{fingerprint, Finding, KeyInfo, Severity};
 use crate::lint::Lints;
 use crate::matcher::Matcher;
-use crate::sources::{Blob, Coverage, Skipped, Source, SourceError, SourceStats};
+use crate::model::{fingerprint, Finding, KeyInfo, Summary};
+use crate::sources::{Blob, Source, SourceError, SourceStats};
 use crate::verify::Attributor;
-use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Longest line context kept for a finding, in bytes around the secret.
 const CONTEXT: usize = 120;
-
-/// What a scan saw, besides its findings.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Summary {
-    /// Files (blobs) scanned.
-    pub files_scanned: u64,
-    /// Bytes scanned (before decoding).
-    pub bytes_scanned: u64,
-    /// Files passed over, with the reason.
-    pub skipped: Vec<Skipped>,
-    /// Findings suppressed by an inline `keysweep:allow`.
-    pub suppressed_inline: u64,
-    /// Findings suppressed by the baseline, allowlists and ignore file, by filter.
-    pub suppressed: std::collections::BTreeMap<String, u64>,
-    /// Rules in effect.
-    pub rules: usize,
-    /// What the scan could not see (shallow history, unreadable objects,
-    /// ignored paths).
-    pub coverage: Coverage,
-    /// Wall time of the scan.
-    #[serde(serialize_with = "secs")]
-    pub elapsed: Duration,
-}
-
-fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64((d.as_secs_f64() * 1000.0).round() / 1000.0)
-}
-
-impl Summary {
-    /// Count of findings per severity, most severe first.
-    pub fn by_severity(findings: &[Finding]) -> Vec<(Severity, usize)> {
-        Severity::ALL_DESC
-            .iter()
-            .map(|&s| (s, findings.iter().filter(|f| f.severity == s).count()))
-            .collect()
-    }
-}
 
 /// Findings plus summary.
 #[derive(Debug, Clone, Default)]
@@ -95,7 +57,7 @@ pub fn scan(
     })?;
     let findings = found.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut findings = source.finish(findings)?;
-    lints.finish(&mut findings);
+    lints.finish(&mut findings, &source.env_files_committed());
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(ScanResult {
         findings,

@@ -81,50 +81,9 @@ pub struct StagedArgs {
 }
 
 /// Parse `YYYY-MM-DD` (midnight UTC) or `YYYY-MM-DDTHH:MM:SSZ` to seconds
-/// since the epoch.
+/// since the epoch: only real calendar dates.
 pub fn parse_date(s: &str) -> Result<i64, String> {
-    let bad = || format!("`{s}` is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)");
-    let (date, time) = match s.split_once('T') {
-        Some((d, t)) => (d, Some(t.strip_suffix('Z').ok_or_else(bad)?)),
-        None => (s, None),
-    };
-    let nums = |text: &str, sep: char, n: usize| -> Result<Vec<i64>, String> {
-        let parts: Vec<i64> = text
-            .split(sep)
-            .map(|p| p.parse().map_err(|_| bad()))
-            .collect::<Result<_, _>>()?;
-        if parts.len() == n {
-            Ok(parts)
-        } else {
-            Err(bad())
-        }
-    };
-    let d = nums(date, '-', 3)?;
-    let (y, m, day) = (d[0], d[1], d[2]);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&day) {
-        return Err(bad());
-    }
-    let mut secs = crate::sources::git::days_from_civil(y, m as u32, day as u32) * 86_400;
-    if let Some(t) = time {
-        let t = nums(t, ':', 3)?;
-        if t[0] > 23 || t[1] > 59 || t[2] > 60 {
-            return Err(bad());
-        }
-        secs += t[0] * 3600 + t[1] * 60 + t[2];
-    }
-    Ok(secs)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn dates() {
-        assert_eq!(super::parse_date("1970-01-02"), Ok(86_400));
-        assert_eq!(super::parse_date("2025-01-01T00:00:10Z"), Ok(1_735_689_610));
-        assert!(super::parse_date("2025-13-01").is_err());
-        assert!(super::parse_date("yesterday").is_err());
-        assert!(super::parse_date("2025-01-01T10:00").is_err());
-    }
+    crate::model::parse_date(s)
 }
 
 /// `keysweep revoke FINGERPRINT [PATH]...`

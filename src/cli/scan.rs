@@ -1,6 +1,6 @@
 //! `keysweep scan` arguments.
 
-use crate::findings::Severity;
+use crate::model::Severity;
 use crate::report::Format;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;

@@ -6,7 +6,7 @@
 //! and the file, so a typo never silently disables a setting. Relative paths
 //! in the file are relative to the file.
 
-use crate::findings::Severity;
+use crate::model::Severity;
 use anyhow::{Context, Result};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -126,7 +126,7 @@ impl FileConfig {
         if here.is_file() {
             return Self::load(&here);
         }
-        if let Ok(repo) = git2::Repository::discover(start) {
+        if let Ok(repo) = gix::discover(start) {
             if let Some(root) = repo.workdir() {
                 let at_root = root.join(CONFIG_NAME);
                 if at_root.is_file() {

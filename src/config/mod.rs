@@ -12,8 +12,8 @@ use crate::cli::scan::{
     ColorChoice, ConfigArgs, ExitArgs, LintArgs, OutputArgs, RuleArgs, ScanArgs, VerifyArgs,
 };
 use crate::filter::{read_baseline, Filters};
-use crate::findings::Severity;
 use crate::lint::{Lints, ENV_FILE_IN_HISTORY};
+use crate::model::Severity;
 use crate::report::Format;
 use crate::rules::{self, Rule};
 use crate::sources::{CommitRange, HistoryMode, HistorySource, Source, StagedSource, TreeSource};
@@ -208,8 +208,8 @@ fn verifiable_rule<'r>(rules: &'r [Rule], flag: &str, id: &str) -> Result<&'r Ru
 pub enum SourceSpec {
     /// Files on disk.
     Tree(TreeSource),
-    /// Git history or a commit range.
-    History(HistorySource),
+    /// Git history or a commit range (boxed: it carries the walk's state).
+    History(Box<HistorySource>),
     /// The index.
     Staged(StagedSource),
 }
@@ -219,7 +219,7 @@ impl SourceSpec {
     pub fn as_source(&self) -> &dyn Source {
         match self {
             SourceSpec::Tree(s) => s,
-            SourceSpec::History(s) => s,
+            SourceSpec::History(s) => s.as_ref(),
             SourceSpec::Staged(s) => s,
         }
     }
@@ -347,11 +347,11 @@ impl Config {
             threads(args.limits.threads)?,
             args.limits.max_file_size,
             progress,
-            lint_severity(&shared.rules, ENV_FILE_IN_HISTORY),
+            lint_severity(&shared.rules, ENV_FILE_IN_HISTORY).is_some(),
         )?
         .with_paths(&args.paths)?;
         let lints = lints(&shared.rules, shared.max_key_age);
-        Ok(shared.into_config(SourceSpec::History(source), lints))
+        Ok(shared.into_config(SourceSpec::History(Box::new(source)), lints))
     }
 
     /// `keysweep revoke`: the scan that finds the fingerprint (no lints).
@@ -373,14 +373,14 @@ impl Config {
                 since: None,
                 all_objects: false,
             };
-            SourceSpec::History(HistorySource::new(
+            SourceSpec::History(Box::new(HistorySource::new(
                 repo.clone(),
                 mode,
                 threads(None)?,
                 25 << 20,
                 false,
-                None,
-            )?)
+                false,
+            )?))
         } else {
             for p in &paths {
                 if std::fs::symlink_metadata(p).is_err() {
@@ -536,10 +536,10 @@ impl Config {
             threads(None)?,
             g.max_file_size,
             false,
-            None,
+            false,
         )?;
         let lints = lints(&shared.rules, shared.max_key_age);
-        Ok(shared.into_config(SourceSpec::History(source), lints))
+        Ok(shared.into_config(SourceSpec::History(Box::new(source)), lints))
     }
 }
 

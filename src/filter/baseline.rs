@@ -4,7 +4,7 @@
 //! new file, is reported.
 
 use super::FilterError;
-use crate::findings::Finding;
+use crate::model::Finding;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::Path;

@@ -10,7 +10,7 @@ mod baseline;
 
 pub use baseline::{read_baseline, write_baseline};
 
-use crate::findings::Finding;
+use crate::model::Finding;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use regex::RegexSet;

@@ -1,15 +1,15 @@
 //! The git-ignore lints, for working-tree scans: `env-file-not-ignored`
 //! (a `.env` file git would commit, or already tracks) and
 //! `missing-env-ignore` (dotenv in use, `.env` not ignored). Ignore decisions
-//! are git's own (libgit2: nested `.gitignore` files, negations,
-//! `.git/info/exclude`, `core.excludesFile`), not the walker's.
+//! are git's own (gitoxide's exclude stack: nested `.gitignore` files,
+//! negations, `.git/info/exclude`, `core.excludesFile`; a path under an
+//! ignored directory is ignored), not the walker's.
 
 use super::{
     base_name, file_finding, is_dotenv_name, is_template, EnvSeen, ENV_FILE_NOT_IGNORED,
     MISSING_ENV_IGNORE,
 };
-use crate::findings::{Finding, Severity};
-use git2::Repository;
+use crate::model::{Finding, Severity};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -27,8 +27,58 @@ const DOTENV_MANIFESTS: &[(&str, &str)] = &[
 
 /// One repository touched by the scan.
 struct RepoCtx {
-    repo: Repository,
+    repo: gix::Repository,
     workdir: PathBuf,
+    index: Option<gix::index::File>,
+}
+
+impl RepoCtx {
+    /// Whether git would ignore the work-tree path `rel` (a file): it or one
+    /// of its directories matches an ignore rule. `None` when that cannot be
+    /// told (no index to build the stack from, an unreadable rules file).
+    fn is_ignored(&self, rel: &str) -> Option<bool> {
+        let empty;
+        let state: &gix::index::State = match &self.index {
+            Some(i) => i,
+            None => {
+                empty = gix::index::State::new(self.repo.object_hash());
+                &empty
+            }
+        };
+        let mut stack = self
+            .repo
+            .excludes(
+                state,
+                None,
+                gix::worktree::stack::state::ignore::Source::WorktreeThenIdMappingIfNotSkipped,
+            )
+            .ok()?;
+        let parts: Vec<&str> = rel.split('/').collect();
+        for depth in 1..=parts.len() {
+            let is_dir = depth < parts.len();
+            let mode = if is_dir {
+                gix::index::entry::Mode::DIR
+            } else {
+                gix::index::entry::Mode::FILE
+            };
+            let here = parts[..depth].join("/");
+            if stack
+                .at_path(Path::new(&here), Some(mode))
+                .ok()?
+                .is_excluded()
+            {
+                return Some(true);
+            }
+        }
+        Some(false)
+    }
+
+    /// Whether the index tracks `rel`.
+    fn is_tracked(&self, rel: &str) -> bool {
+        self.index
+            .as_ref()
+            .is_some_and(|i| i.entry_by_path(rel.as_bytes().into()).is_some())
+    }
 }
 
 /// Run both lints over the repositories that contain `roots`.
@@ -47,15 +97,24 @@ pub(super) fn check(
     };
     let mut repos: BTreeMap<PathBuf, RepoCtx> = BTreeMap::new();
     for root in roots {
-        let Ok(repo) = Repository::discover(root) else {
+        let Ok(repo) = gix::discover(root) else {
             continue; // outside a git work tree these lints say nothing
         };
         let Some(workdir) = repo.workdir().and_then(|w| w.canonicalize().ok()) else {
             continue;
         };
-        repos
-            .entry(workdir.clone())
-            .or_insert(RepoCtx { repo, workdir });
+        if repos.contains_key(&workdir) {
+            continue;
+        }
+        let index = crate::sources::read_index(&repo.index_path()).ok();
+        repos.insert(
+            workdir.clone(),
+            RepoCtx {
+                repo,
+                workdir,
+                index,
+            },
+        );
     }
     for ctx in repos.values() {
         let mine: Vec<&EnvSeen> = seen
@@ -97,7 +156,6 @@ fn env_files(
     sev: Severity,
     out: &mut Vec<Finding>,
 ) {
-    let index = ctx.repo.index().ok();
     // (work-tree path, displayed path, holds a secret)
     let mut candidates: Vec<(String, String, bool)> = Vec::new();
     let mut known: HashSet<String> = HashSet::new();
@@ -111,13 +169,13 @@ fn env_files(
     // Tracked .env files the walk did not read (ignore rules made it skip
     // them): their content was not scanned here, so they count as holding no
     // secret, and templates among them are left alone.
-    if let Some(index) = &index {
+    if let Some(index) = &ctx.index {
         let under_roots: Vec<String> = roots
             .iter()
             .filter_map(|r| relative(cwd, &ctx.workdir, &r.to_string_lossy()))
             .collect();
-        for entry in index.iter() {
-            let rel = String::from_utf8_lossy(&entry.path).into_owned();
+        for entry in index.entries() {
+            let rel = entry.path(index).to_string();
             let inside = under_roots
                 .iter()
                 .any(|r| r.is_empty() || rel == *r || rel.starts_with(&format!("{r}/")));
@@ -133,10 +191,8 @@ fn env_files(
         if is_template(&name) && !has_secret {
             continue;
         }
-        let ignored = ctx.repo.is_path_ignored(&rel).unwrap_or(false);
-        let tracked = index
-            .as_ref()
-            .is_some_and(|i| i.get_path(Path::new(&rel), 0).is_some());
+        let ignored = ctx.is_ignored(&rel).unwrap_or(false);
+        let tracked = ctx.is_tracked(&rel);
         if ignored && !tracked {
             continue;
         }
@@ -175,7 +231,7 @@ fn missing_ignore(
     sev: Severity,
     out: &mut Vec<Finding>,
 ) {
-    if ctx.repo.is_path_ignored(".env").unwrap_or(true) {
+    if ctx.is_ignored(".env").unwrap_or(true) {
         return;
     }
     let template = seen

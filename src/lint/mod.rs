@@ -18,8 +18,11 @@ mod notebook;
 pub use notebook::notebook_outputs;
 pub mod paths;
 
-use crate::findings::{fingerprint, Finding, Severity};
-use crate::matcher::decode_jwt_claims;
+pub use crate::model::is_env_file;
+use crate::model::{
+    base_name, decode_jwt_claims, fingerprint, is_dotenv_name, is_template, iso_date, EnvCommitted,
+    Finding, Severity,
+};
 use crate::rules::{KeyMode, Rule};
 use crate::sources::Blob;
 use paths::Environment;
@@ -45,40 +48,6 @@ pub const STALE_KEY: &str = "stale-key";
 pub const SECRET_IN_NOTEBOOK_OUTPUT: &str = "secret-in-notebook-output";
 /// Rule id: dotenv is used but `.env` is not ignored.
 pub const MISSING_ENV_IGNORE: &str = "missing-env-ignore";
-
-/// Template suffixes: `.env.example` and friends hold variable names for
-/// people to copy, not values.
-const TEMPLATE_SUFFIXES: &[&str] = &[
-    ".example",
-    ".sample",
-    ".template",
-    ".dist",
-    ".tmpl",
-    ".defaults",
-];
-
-/// True for dotenv files that hold real settings: `.env`, `.env.local`,
-/// `.env.production`, `.env.<anything>` and `*.env`, but not templates such as
-/// `.env.example`, `.env.sample`, `.env.template` or `.env.dist`.
-pub fn is_env_file(file_name: &str) -> bool {
-    is_dotenv_name(file_name) && !is_template(file_name)
-}
-
-/// Any dotenv-style name, templates included.
-fn is_dotenv_name(file_name: &str) -> bool {
-    let lower = file_name.to_ascii_lowercase();
-    lower == ".env" || lower.starts_with(".env.") || (lower.ends_with(".env") && lower.len() > 4)
-}
-
-/// `.env.example`, `.env.sample`, `config.example` and other templates.
-fn is_template(file_name: &str) -> bool {
-    let lower = file_name.to_ascii_lowercase();
-    TEMPLATE_SUFFIXES.iter().any(|s| lower.ends_with(s))
-}
-
-fn base_name(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
-}
 
 /// Where one secret was seen, per environment: (path, line).
 type PlacesByEnv<'a> = BTreeMap<Environment, BTreeSet<(&'a str, usize)>>;
@@ -176,9 +145,13 @@ impl Lints {
         }
     }
 
-    /// Add the lint findings to `findings` (the scan's, before sorting).
-    pub fn finish(&self, findings: &mut Vec<Finding>) {
+    /// Add the lint findings to `findings` (the scan's, before sorting);
+    /// `committed` are the `.env` files a history scan found committed.
+    pub fn finish(&self, findings: &mut Vec<Finding>, committed: &[EnvCommitted]) {
         let mut out = Vec::new();
+        if let Some(severity) = self.on(ENV_FILE_IN_HISTORY) {
+            out.extend(committed.iter().map(|c| env_file_in_history(c, severity)));
+        }
         let secrets: Vec<&Finding> = findings
             .iter()
             .filter(|f| !self.lint_ids.contains(&f.rule_id))
@@ -338,6 +311,42 @@ fn lint_at(f: &Finding, rule: &str, severity: Severity, message: String) -> Find
     }
 }
 
+/// `env-file-in-history`: a `.env` file some commit added.
+fn env_file_in_history(c: &EnvCommitted, severity: Severity) -> Finding {
+    let info = &c.commit;
+    let short = &info.commit[..info.commit.len().min(12)];
+    let status = if c.tracked {
+        "still tracked at HEAD: untrack it (git rm --cached), add it to .gitignore and rotate every key it holds"
+    } else {
+        "deleted since, but every clone still has it: rotate every key it held"
+    };
+    Finding {
+        rule_id: ENV_FILE_IN_HISTORY.to_string(),
+        severity,
+        secret: String::new(),
+        path: c.path.clone(),
+        line: 1,
+        column: 1,
+        context_before: String::new(),
+        context_after: String::new(),
+        fingerprint: fingerprint(ENV_FILE_IN_HISTORY, "", &c.path),
+        provenance: crate::model::Provenance::Commit(crate::model::GitProvenance {
+            commit: info.clone(),
+            blob: String::new(),
+            in_head: c.tracked,
+            commits: 1,
+            paths: 1,
+        }),
+        message: Some(format!(
+            "{} was committed in {short} ({}); {status}",
+            c.path, info.summary
+        )),
+        provider: None,
+        verification: None,
+        key_info: None,
+    }
+}
+
 /// A lint finding about a whole file (no secret).
 pub(crate) fn file_finding(path: &str, rule: &str, severity: Severity, message: String) -> Finding {
     Finding {
@@ -350,40 +359,10 @@ pub(crate) fn file_finding(path: &str, rule: &str, severity: Severity, message: 
         context_before: String::new(),
         context_after: String::new(),
         fingerprint: fingerprint(rule, "", path),
-        provenance: crate::findings::Provenance::File,
+        provenance: crate::model::Provenance::File,
         message: Some(message),
         provider: None,
         verification: None,
         key_info: None,
-    }
-}
-
-/// `2025-01-31` from seconds since the epoch.
-fn iso_date(secs: i64) -> String {
-    let t = crate::sources::git::format_time(git2::Time::new(secs, 0));
-    t[..10].to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn env_file_names() {
-        for yes in [".env", ".env.local", ".env.production", "prod.env", ".ENV"] {
-            assert!(is_env_file(yes), "{yes}");
-        }
-        for no in [
-            ".env.example",
-            ".env.sample",
-            ".env.template",
-            ".env.dist",
-            "env",
-            ".envrc",
-            "main.rs",
-            ".env.local.example",
-        ] {
-            assert!(!is_env_file(no), "{no}");
-        }
     }
 }

@@ -5,7 +5,7 @@
 //! in a cell's outputs (stream text, display data, tracebacks).
 
 use super::{fingerprint, Finding, SECRET_IN_NOTEBOOK_OUTPUT};
-use crate::findings::Severity;
+use crate::model::Severity;
 use serde_json::Value;
 
 /// Output texts of each code cell of a notebook, `None` when it is not JSON

@@ -10,9 +10,9 @@
 
 mod filters;
 
-pub use filters::{decode_jwt_claims, is_placeholder, shannon_entropy};
+pub use filters::{is_placeholder, shannon_entropy};
 
-use crate::findings::Severity;
+use crate::model::Severity;
 use crate::rules::{compile_placeholders, compile_regex, Check, Rule};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::{CaptureLocations, Regex, RegexSet};
@@ -285,7 +285,7 @@ fn accept(c: &Compiled, placeholders: Option<&RegexSet>, secret: &[u8]) -> bool 
         return false;
     }
     c.checks.iter().all(|check| match check {
-        Check::Jwt => filters::decode_jwt_claims(secret).is_some(),
+        Check::Jwt => crate::model::decode_jwt_claims(secret).is_some(),
     })
 }
 

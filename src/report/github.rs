@@ -2,7 +2,7 @@
 //! command per finding, escaped as the runner expects.
 
 use super::Report;
-use crate::findings::Severity;
+use crate::model::Severity;
 use std::io::{self, Write};
 
 /// Write one annotation per finding.
@@ -12,7 +12,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         let live = f
             .verification
             .as_ref()
-            .is_some_and(|v| v.status == crate::verify::Status::Live);
+            .is_some_and(|v| v.status == crate::model::Status::Live);
         let cmd = match f.severity {
             _ if live => "error",
             Severity::Critical | Severity::High => "error",

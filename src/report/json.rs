@@ -2,7 +2,7 @@
 //! is documented in README.md and only grows by adding fields.
 
 use super::Report;
-use crate::pipeline::Summary;
+use crate::model::Summary;
 use serde_json::{json, Value};
 use std::io::{self, Write};
 

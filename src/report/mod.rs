@@ -13,8 +13,8 @@ mod text;
 
 pub use text::write_summary;
 
-use crate::findings::Finding;
-use crate::pipeline::Summary;
+use crate::model::Finding;
+use crate::model::Summary;
 use crate::rules::Rule;
 use std::collections::HashMap;
 use std::io::{self, Write};

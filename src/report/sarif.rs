@@ -3,7 +3,7 @@
 //! result has a relative artifact URI, a region and `partialFingerprints`.
 
 use super::Report;
-use crate::findings::Severity;
+use crate::model::Severity;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -87,7 +87,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             let live = f
                 .verification
                 .as_ref()
-                .is_some_and(|v| v.status == crate::verify::Status::Live);
+                .is_some_and(|v| v.status == crate::model::Status::Live);
             let mut result = json!({
                 "ruleId": f.rule_id,
                 "level": if live { "error" } else { level(f.severity) },
@@ -127,7 +127,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         .filter(|s| {
             !matches!(
                 s.reason,
-                crate::sources::SkipReason::Binary | crate::sources::SkipReason::Symlink
+                crate::model::SkipReason::Binary | crate::model::SkipReason::Symlink
             )
         })
         .map(|s| {

@@ -1,10 +1,10 @@
 //! The text reporter: findings grouped by file, then a summary on stderr.
 
 use super::{escape_control, Report};
-use crate::findings::{Finding, Provenance, Severity};
-use crate::pipeline::Summary;
-use crate::sources::SkipReason;
-use crate::verify::Status;
+use crate::model::SkipReason;
+use crate::model::Status;
+use crate::model::Summary;
+use crate::model::{Finding, Provenance, Severity};
 use owo_colors::{OwoColorize, Style};
 use std::io::{self, Write};
 
@@ -157,7 +157,7 @@ pub fn provenance_line(p: &Provenance) -> Option<String> {
 /// What the scan could not see: ignored paths, a shallow clone, objects
 /// that could not be read.
 fn write_coverage(
-    c: &crate::sources::Coverage,
+    c: &crate::model::Coverage,
     color: bool,
     verbose: bool,
     out: &mut dyn Write,

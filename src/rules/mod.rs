@@ -3,17 +3,15 @@
 //! One TOML file per provider lives in `rules/` and is embedded at build time
 //! (see `build.rs`); users add their own with `--rules PATH`. This module owns
 //! the schema ([`Rule`]), loading and structural validation ([`load_embedded`],
-//! [`load_path`]), and [`check`], which runs each rule's examples through the
-//! very matcher the scanner uses. Nothing here knows about any provider: adding
-//! one is a data change.
+//! [`load_path`]) and the example generators. Running each rule's examples
+//! through the matcher is `rulecheck`, a stage above the matcher. Nothing
+//! here knows about any provider: adding one is a data change.
 
-mod check;
 mod template;
 
-pub use check::{check, CheckFailure};
 pub use template::expand as expand_template;
 
-use crate::findings::Severity;
+use crate::model::Severity;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -78,7 +76,7 @@ pub struct Answer {
     #[serde(default)]
     pub code: Option<String>,
     /// The verification status it means.
-    pub result: crate::verify::Status,
+    pub result: crate::model::Status,
     /// Extra words for the report (e.g. "this provider answers 401 for
     /// revoked keys too").
     #[serde(default)]

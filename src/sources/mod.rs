@@ -12,7 +12,6 @@ pub mod git;
 mod index;
 mod linediff;
 mod odb;
-mod packorder;
 mod repo;
 pub mod staged;
 pub mod tree;
@@ -20,11 +19,15 @@ pub mod tree;
 pub use decode::{decode, Decoded};
 pub use git::{CommitRange, HistoryMode, HistorySource};
 pub use repo::hooks_dir;
+
+/// Read a git index file (split and sparse indexes included).
+pub fn read_index(path: &std::path::Path) -> Result<gix::index::File, SourceError> {
+    index::read(path)
+}
 pub use staged::StagedSource;
 pub use tree::TreeSource;
 
-use crate::findings::{Finding, Provenance};
-use serde::Serialize;
+use crate::model::{Coverage, EnvCommitted, Finding, Provenance, SkipReason, Skipped, Unreadable};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -110,98 +113,6 @@ impl LineSet {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
-}
-
-/// Why a file was not scanned.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "reason", rename_all = "snake_case")]
-pub enum SkipReason {
-    /// Larger than `--max-file-size`.
-    TooLarge {
-        /// Size in bytes.
-        size: u64,
-    },
-    /// Looks binary (a NUL byte near the start).
-    Binary,
-    /// A symlink, and `--follow` was not given.
-    Symlink,
-    /// A symlink whose target does not exist.
-    BrokenSymlink,
-    /// Not a regular file (FIFO, socket, device): never opened.
-    NotRegularFile,
-    /// A git submodule (a commit entry): not descended.
-    Submodule,
-    /// A Git LFS pointer: the content lives on the LFS server, not in git.
-    LfsPointer,
-    /// A ref that points at a tree or blob, not a commit: not walked.
-    NonCommitRef,
-    /// Could not be read.
-    Unreadable {
-        /// The operating system's message.
-        error: String,
-    },
-}
-
-impl SkipReason {
-    /// Short label used in summaries.
-    pub fn label(&self) -> &'static str {
-        match self {
-            SkipReason::TooLarge { .. } => "too large",
-            SkipReason::Binary => "binary",
-            SkipReason::Symlink => "symlink",
-            SkipReason::BrokenSymlink => "broken symlink",
-            SkipReason::NotRegularFile => "not a regular file",
-            SkipReason::Submodule => "submodule (not descended)",
-            SkipReason::LfsPointer => "git lfs pointer",
-            SkipReason::NonCommitRef => "ref to a non-commit",
-            SkipReason::Unreadable { .. } => "unreadable",
-        }
-    }
-
-    /// True for skips the user should hear about as warnings.
-    pub fn is_warning(&self) -> bool {
-        matches!(
-            self,
-            SkipReason::BrokenSymlink | SkipReason::Unreadable { .. }
-        )
-    }
-}
-
-/// One file passed over.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Skipped {
-    /// Path as shown to the user.
-    pub path: String,
-    /// Why.
-    #[serde(flatten)]
-    pub reason: SkipReason,
-}
-
-/// A git object that could not be read: the scan went on without it, and
-/// its report says it is incomplete.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Unreadable {
-    /// The object's id.
-    pub object: String,
-    /// Paths (or commits) that referenced it, as far as the walk knows.
-    pub paths: Vec<String>,
-    /// What went wrong.
-    pub error: String,
-}
-
-/// What the scan could not see; anything here makes the run exit 2 after
-/// its report is written.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Coverage {
-    /// The repository is a shallow clone: history before its boundary
-    /// commits is not there to scan.
-    pub shallow: bool,
-    /// Commits at the shallow boundary (their parents are missing).
-    pub shallow_boundary: Vec<String>,
-    /// Git objects that could not be read.
-    pub incomplete: Vec<Unreadable>,
-    /// Untracked paths ignore rules skipped (a directory counts once).
-    pub ignored: Vec<String>,
 }
 
 /// Counters a source fills while it runs (shared across worker threads).
@@ -349,12 +260,6 @@ impl SourceError {
     }
 }
 
-impl From<git2::Error> for SourceError {
-    fn from(e: git2::Error) -> Self {
-        SourceError::Git(e.message().to_string())
-    }
-}
-
 /// Something that yields blobs to scan.
 pub trait Source {
     /// Call `visit` with every blob (possibly from several threads at once),
@@ -369,6 +274,12 @@ pub trait Source {
     /// them by rule, secret and path and fills in provenance). Default: as is.
     fn finish(&self, findings: Vec<Finding>) -> Result<Vec<Finding>, SourceError> {
         Ok(findings)
+    }
+
+    /// After `finish`: the `.env` files history committed (first commit
+    /// each), for the `env-file-in-history` lint. Default: none.
+    fn env_files_committed(&self) -> Vec<EnvCommitted> {
+        Vec::new()
     }
 }
 

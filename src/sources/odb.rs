@@ -1,18 +1,29 @@
-//! Object reads for history scans, through gitoxide's object store.
-//!
-//! libgit2 serialises pack reads behind one lock per pack and inflates with
-//! stock zlib; gitoxide gives every worker its own handle (its own delta-base
-//! cache, no shared lock) and inflates with zlib-rs. Reading every blob of a
-//! 1 GB history takes about half as long this way (bench/, README
-//! "Performance"). Refs, the commit walk's order, ranges and the index stay
-//! with libgit2; this module only turns object ids into bytes.
+//! Object reads for history and staged scans, through gitoxide's object
+//! store: every worker has its own handle (its own delta-base cache, no
+//! shared lock) and inflates with zlib-rs.
 //!
 //! Memory: packs are memory-mapped, and every page a scan touches stays in
 //! the process's resident set until it is unmapped, so reading a 2 GB pack
 //! end to end would make a 2 GB process. After every [`RELEASE_EVERY`] bytes
-//! read, the pack pages are dropped from the resident set (they stay in the
-//! page cache; touching one again is a minor fault), which keeps peak memory
-//! flat however large the history.
+//! read, the store's pack pages are dropped from the resident set (they
+//! stay in the page cache; touching one again is a minor fault), which keeps
+//! peak memory flat however large the history.
+//!
+//! Why that cannot change what is read (the invariant):
+//! - Only mappings of files in this store's pack directories
+//!   (`objects/pack` and those of its alternates), named `*.pack` or `*.idx`
+//!   and mapped without write permission, are touched. `/proc/self/maps` is
+//!   parsed by its fixed columns, so a path with spaces is read whole; a
+//!   mapping whose file was deleted (` (deleted)`) is left alone.
+//! - Pack and index files are immutable once written (git writes new ones
+//!   and renames them into place). For a read-only file mapping,
+//!   `MADV_DONTNEED` only drops page-table entries: the next access faults
+//!   the same file bytes back in.
+//! - Nothing unmaps those ranges while they are released: the store holds a
+//!   handle with pack unloading prevented from [`ObjectStore::open`] until
+//!   it is dropped, and releasing is a method of the store, so it can only
+//!   run while that guard lives. gitoxide is the only code in the process
+//!   that maps pack files.
 
 use super::SourceError;
 use gix_hash::{oid, ObjectId};
@@ -30,13 +41,18 @@ const RELEASE_EVERY: u64 = 8 << 20;
 pub(crate) struct ObjectStore {
     store: Arc<gix_odb::Store>,
     resident: Arc<Resident>,
+    /// Keeps every pack the store maps mapped for as long as the store
+    /// lives (the release's invariant).
+    _unload_guard: Arc<Mutex<gix_odb::store::Handle<Arc<gix_odb::Store>>>>,
 }
 
-/// Bytes read since mapped pack pages were last released.
+/// Bytes read since mapped pack pages were last released, and where the
+/// store's packs live (canonical paths, as `/proc/self/maps` shows them).
 #[derive(Debug, Default)]
 struct Resident {
     since_release: AtomicU64,
     releasing: Mutex<()>,
+    pack_dirs: Vec<std::path::PathBuf>,
 }
 
 impl Resident {
@@ -49,63 +65,91 @@ impl Resident {
         }
         if let Ok(_guard) = self.releasing.try_lock() {
             self.since_release.store(0, Ordering::Relaxed);
-            release_pack_pages();
+            release_pack_pages(&self.pack_dirs);
         }
     }
 }
 
-/// Drop this process's resident pages of memory-mapped pack files and their
-/// indexes.
-///
-/// Only read-only mappings of `*.pack` and `*.idx` files are touched. For those,
-/// `MADV_DONTNEED` discards nothing: the page tables forget the pages, which
-/// stay in the page cache, and the next access (from any thread, even one
-/// reading that page right now) maps them in again.
+/// Drop the resident pages of memory-mapped `*.pack` and `*.idx` files under
+/// `pack_dirs` (see the module comment for why this is sound).
 #[cfg(target_os = "linux")]
-pub(crate) fn release_pack_pages() {
+fn release_pack_pages(pack_dirs: &[std::path::PathBuf]) {
     let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else {
         return;
     };
     for line in maps.lines() {
-        // start-end perms offset dev inode path
-        let mut fields = line.split_ascii_whitespace();
-        let (Some(range), Some(perms)) = (fields.next(), fields.next()) else {
+        let Some(m) = Mapping::parse(line) else {
             continue;
         };
-        let Some(path) = fields.nth(3) else {
-            continue;
-        };
-        if !(path.ends_with(".pack") || path.ends_with(".idx")) || perms.contains('w') {
+        if m.writable || !m.is_pack_file(pack_dirs) {
             continue;
         }
-        let Some((start, end)) = range.split_once('-') else {
-            continue;
-        };
-        let (Ok(start), Ok(end)) = (
-            usize::from_str_radix(start, 16),
-            usize::from_str_radix(end, 16),
-        ) else {
-            continue;
-        };
-        if end <= start {
-            continue;
-        }
-        // SAFETY: the range is a whole, page-aligned, read-only file mapping
-        // of this process (from /proc/self/maps). MADV_DONTNEED on such a
-        // mapping does not change its contents: later reads fault the same
-        // file pages back in. Nothing unmaps a pack while this runs: readers
-        // prevent pack unloading, and libgit2's mappings live as long as the
-        // repository handle, which is dropped only between phases, when no
-        // reader is reading.
+        // SAFETY: the range is a whole, page-aligned, read-only mapping of an
+        // immutable pack or index file of this store (from /proc/self/maps),
+        // which the store's unload guard keeps mapped while this runs.
+        // MADV_DONTNEED on such a mapping does not change its contents:
+        // later reads fault the same file pages back in.
         unsafe {
-            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED);
+            libc::madvise(
+                m.start as *mut libc::c_void,
+                m.end - m.start,
+                libc::MADV_DONTNEED,
+            );
         }
     }
 }
 
 /// Elsewhere the resident set is left to the operating system.
 #[cfg(not(target_os = "linux"))]
-pub(crate) fn release_pack_pages() {}
+fn release_pack_pages(_pack_dirs: &[std::path::PathBuf]) {}
+
+/// One line of `/proc/self/maps`:
+/// `start-end perms offset dev inode   path` (the path may hold spaces).
+#[derive(Debug, PartialEq, Eq)]
+struct Mapping<'a> {
+    start: usize,
+    end: usize,
+    writable: bool,
+    path: &'a str,
+}
+
+impl<'a> Mapping<'a> {
+    fn parse(line: &'a str) -> Option<Self> {
+        let mut rest = line;
+        let mut field = || {
+            let t = rest.trim_start_matches(' ');
+            let end = t.find(' ').unwrap_or(t.len());
+            let (f, r) = t.split_at(end);
+            rest = r;
+            f
+        };
+        let range = field();
+        let perms = field();
+        let (_offset, _dev, _inode) = (field(), field(), field());
+        let path = rest.trim_start_matches(' ');
+        let (start, end) = range.split_once('-')?;
+        let start = usize::from_str_radix(start, 16).ok()?;
+        let end = usize::from_str_radix(end, 16).ok()?;
+        if end <= start || perms.len() < 2 {
+            return None;
+        }
+        Some(Mapping {
+            start,
+            end,
+            writable: perms.as_bytes()[1] == b'w',
+            path,
+        })
+    }
+
+    /// A `.pack` or `.idx` file directly in one of `dirs`, still on disk.
+    fn is_pack_file(&self, dirs: &[std::path::PathBuf]) -> bool {
+        if !(self.path.ends_with(".pack") || self.path.ends_with(".idx")) {
+            return false; // also rules out " (deleted)"
+        }
+        let path = Path::new(self.path);
+        path.parent().is_some_and(|p| dirs.iter().any(|d| d == p))
+    }
+}
 
 impl std::fmt::Debug for ObjectStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -125,9 +169,23 @@ impl ObjectStore {
             gix_odb::store::init::Options::default(),
         )
         .map_err(|e| SourceError::Git(format!("{}: {e}", objects.display())))?;
+        let store = Arc::new(store);
+        let mut guard = store.to_handle_arc();
+        guard.prevent_pack_unload();
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let mut object_dirs = vec![objects.clone()];
+        object_dirs.extend(gix_odb::alternate::resolve(objects.clone(), &cwd).unwrap_or_default());
+        let pack_dirs = object_dirs
+            .iter()
+            .filter_map(|d| d.join("pack").canonicalize().ok())
+            .collect();
         Ok(ObjectStore {
-            store: Arc::new(store),
-            resident: Arc::default(),
+            store,
+            resident: Arc::new(Resident {
+                pack_dirs,
+                ..Resident::default()
+            }),
+            _unload_guard: Arc::new(Mutex::new(guard)),
         })
     }
 
@@ -278,16 +336,6 @@ impl Reader {
     }
 }
 
-/// An id for gitoxide from a libgit2 one.
-pub(crate) fn to_gix(id: git2::Oid) -> ObjectId {
-    ObjectId::from_bytes_or_panic(id.as_bytes())
-}
-
-/// A libgit2 id from a gitoxide one.
-pub(crate) fn to_git2(id: &oid) -> git2::Oid {
-    git2::Oid::from_bytes(id.as_bytes()).unwrap_or_else(|_| git2::Oid::zero())
-}
-
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
@@ -309,21 +357,57 @@ mod tests {
         panic!("mapping at {addr:#x} not found");
     }
 
+    /// Pages of a pack in the store's pack directory (whose path holds a
+    /// space) leave the resident set and read back the same; a pack-named
+    /// file elsewhere is left alone.
     #[test]
     fn released_pack_pages_leave_the_resident_set_and_read_back_the_same() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("pack-test.pack");
+        let packs = dir.path().join("with space/objects/pack");
+        std::fs::create_dir_all(&packs).unwrap();
+        let elsewhere = dir.path().join("other");
+        std::fs::create_dir_all(&elsewhere).unwrap();
         let content: Vec<u8> = (0..8u32 << 20).map(|i| (i % 251) as u8).collect();
-        std::fs::write(&path, &content).unwrap();
-        let file = std::fs::File::open(&path).unwrap();
-        // SAFETY: the file is ours and not modified while mapped.
-        let map = unsafe { memmap2::Mmap::map(&file) }.unwrap();
-        let sum: u64 = map.iter().map(|&b| u64::from(b)).sum();
-        let addr = map.as_ptr() as usize;
-        assert!(resident_kb(addr) >= 7 << 10, "pages were touched");
-        release_pack_pages();
-        assert!(resident_kb(addr) < 1 << 10, "pages were released");
-        assert_eq!(map.iter().map(|&b| u64::from(b)).sum::<u64>(), sum);
-        assert!(map[..] == content[..]);
+        let mapped = |path: &Path| {
+            std::fs::write(path, &content).unwrap();
+            let file = std::fs::File::open(path).unwrap();
+            // SAFETY: the file is ours and not modified while mapped.
+            unsafe { memmap2::Mmap::map(&file) }.unwrap()
+        };
+        let ours = mapped(&packs.join("pack-test.pack"));
+        let theirs = mapped(&elsewhere.join("pack-other.pack"));
+        let sum: u64 = ours.iter().map(|&b| u64::from(b)).sum();
+        let _ = theirs.iter().map(|&b| u64::from(b)).sum::<u64>();
+        let (a, b) = (ours.as_ptr() as usize, theirs.as_ptr() as usize);
+        assert!(resident_kb(a) >= 7 << 10, "pages were touched");
+        release_pack_pages(&[packs.canonicalize().unwrap()]);
+        assert!(resident_kb(a) < 1 << 10, "pages were released");
+        assert!(resident_kb(b) >= 7 << 10, "other mappings are left alone");
+        assert_eq!(ours.iter().map(|&b| u64::from(b)).sum::<u64>(), sum);
+        assert!(ours[..] == content[..]);
+    }
+
+    #[test]
+    fn maps_lines_parse_by_column() {
+        let line = "7f00a000-7f00c000 r--s 00000000 08:01 1234                       /repo with space/.git/objects/pack/pack-1.pack";
+        let m = Mapping::parse(line).unwrap();
+        assert_eq!(
+            (m.start, m.end, m.writable),
+            (0x7f00a000, 0x7f00c000, false)
+        );
+        assert_eq!(m.path, "/repo with space/.git/objects/pack/pack-1.pack");
+        let dirs = [std::path::PathBuf::from(
+            "/repo with space/.git/objects/pack",
+        )];
+        assert!(m.is_pack_file(&dirs));
+        let deleted = format!("{line} (deleted)");
+        assert!(!Mapping::parse(&deleted).unwrap().is_pack_file(&dirs));
+        let rw = line.replace("r--s", "rw-s");
+        assert!(Mapping::parse(&rw).unwrap().writable);
+        assert!(Mapping::parse("7f00a000-7f00c000 r-xp 00000000 00:00 0")
+            .unwrap()
+            .path
+            .is_empty());
+        assert!(Mapping::parse("garbage").is_none());
     }
 }

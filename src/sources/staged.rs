@@ -11,7 +11,7 @@ use super::index::{self, StagedChange};
 use super::odb::{ObjectStore, Reader};
 use super::repo::{one_line, Repo};
 use super::{linediff, Blob, Place, SkipReason, Source, SourceError, SourceStats};
-use crate::findings::Provenance;
+use crate::model::Provenance;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -71,7 +71,7 @@ impl Source for StagedSource {
         let mut errors = Vec::new();
         let mut buf = Vec::new();
         for change in changes {
-            let path = super::git::path_string(&change.path);
+            let path = crate::model::display_path_bytes(&change.path);
             match change.mode & 0o170000 {
                 0o100000 => {}
                 0o120000 => {
@@ -182,7 +182,7 @@ mod tests {
         let mut paths: Vec<String> = index::staged_changes(&mut reader, &index, head)
             .unwrap()
             .iter()
-            .map(|c| crate::sources::git::path_string(&c.path))
+            .map(|c| crate::model::display_path_bytes(&c.path))
             .collect();
         paths.sort();
         paths

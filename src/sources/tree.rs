@@ -369,8 +369,18 @@ fn read_capped(path: &Path, max: u64, buf: &mut Vec<u8>) -> std::io::Result<Opti
     Ok(Some(()))
 }
 
-/// Paths as the user typed them, without a leading `./`.
+/// Paths as the user typed them, without a leading `./`. On Unix a name
+/// that is not UTF-8 shows its other bytes escaped (`\\xFF`), one to one, as
+/// git paths do.
 pub fn display_path(p: &Path) -> String {
+    #[cfg(unix)]
+    let s: std::borrow::Cow<'_, str> = match p.to_str() {
+        Some(text) if !text.contains('\\') => std::borrow::Cow::Borrowed(text),
+        _ => std::borrow::Cow::Owned(crate::model::display_path_bytes(
+            std::os::unix::ffi::OsStrExt::as_bytes(p.as_os_str()),
+        )),
+    };
+    #[cfg(not(unix))]
     let s = p.to_string_lossy();
     match s.strip_prefix("./") {
         Some(rest) if !rest.is_empty() => rest.to_string(),

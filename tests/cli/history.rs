@@ -499,7 +499,43 @@ fn submodules_lfs_binary_large_and_odd_paths_are_noted() {
         .iter()
         .map(|f| f["path"].as_str().unwrap())
         .collect();
-    assert_eq!(paths, ["caf\u{fffd}.txt"]);
+    assert_eq!(paths, ["caf\\xE9.txt"]);
+}
+
+/// Two files whose names differ only in bytes that are not UTF-8 are two
+/// files: two findings, in the tree and in history.
+#[cfg(unix)]
+#[test]
+fn paths_that_differ_only_in_invalid_bytes_stay_apart() {
+    use std::os::unix::ffi::OsStrExt;
+    let r = Repo::new();
+    let k = live("bytes");
+    for name in [&b"key\xff.env"[..], &b"key\xfe.env"[..]] {
+        let p = r.path().join(std::ffi::OsStr::from_bytes(name));
+        std::fs::write(p, format!("K={k}\n")).unwrap();
+    }
+    r.git(&["add", "-A"]);
+    r.git(&["commit", "-q", "-m", "two names"]);
+    let stripe = |f: &Vec<Value>| -> Vec<String> {
+        let mut v: Vec<String> = f
+            .iter()
+            .filter(|f| f["rule_id"] == "stripe-secret-key")
+            .map(|f| f["path"].as_str().unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let (code, f, err) = run_json(r.path(), "history", &[]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(stripe(&f), ["key\\xFE.env", "key\\xFF.env"]);
+    let out = keysweep()
+        .current_dir(r.path())
+        .args(["scan", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = doc["findings"].as_array().unwrap().clone();
+    assert_eq!(stripe(&f), ["key\\xFE.env", "key\\xFF.env"]);
 }
 
 #[cfg(unix)]

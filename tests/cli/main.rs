@@ -2,10 +2,12 @@
 //! in fresh temp directories. Keys are generated at test time with the same
 //! generators rule examples use, so no key-shaped literal lives in this repo.
 
+mod coverage;
 mod gates;
 mod history;
 mod hostile;
 mod lints;
+mod mock;
 mod output;
 mod providers;
 mod rules_cmd;

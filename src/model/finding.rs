@@ -142,7 +142,7 @@ pub struct Finding {
     /// the file's context (or the rule) says which.
     pub provider: Option<String>,
     /// The provider's answer, with `--verify`.
-    pub verification: Option<crate::verify::Verification>,
+    pub verification: Option<super::status::Verification>,
     /// Non-secret facts a key carries (JWT-based keys: claims and prefix).
     pub key_info: Option<KeyInfo>,
 }
@@ -163,7 +163,7 @@ impl KeyInfo {
         if !secret.contains("eyJ") {
             return None;
         }
-        let claims = crate::matcher::decode_jwt_claims(secret.as_bytes())?;
+        let claims = super::jwt::decode_jwt_claims(secret.as_bytes())?;
         let mut out = std::collections::BTreeMap::new();
         for name in ["sub", "user_id", "uid", "jti", "iss"] {
             if let Some(v) = claims.get(name) {
@@ -175,10 +175,7 @@ impl KeyInfo {
         }
         for name in ["iat", "exp"] {
             if let Some(t) = claims.get(name).and_then(serde_json::Value::as_i64) {
-                out.insert(
-                    name.to_string(),
-                    crate::sources::git::format_time(git2::Time::new(t, 0)),
-                );
+                out.insert(name.to_string(), super::time::format_time(t, 0));
             }
         }
         Some(KeyInfo {

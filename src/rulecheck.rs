@@ -1,11 +1,13 @@
-//! `rules check`: every rule proves itself on its own examples.
+//! `rules check`: every rule proves itself on its own examples, through the
+//! very matcher the scanner uses (this module sits above `matcher`, which
+//! sits above `rules`).
 //!
 //! The test suite runs this over the embedded rules and `keysweep rules check
 //! FILE` runs it over a user's file: one function, so a rule that passes here
 //! behaves the same in a scan.
 
-use super::{template, Rule};
 use crate::matcher::Matcher;
+use crate::rules::{expand_template, Rule};
 
 /// One way a rule failed its own examples.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,7 +52,7 @@ pub fn check(rules: &[Rule]) -> Vec<CheckFailure> {
             fail("has no examples".into());
         }
         for (i, ex) in rule.examples.iter().enumerate() {
-            let text = match template::expand(ex, &format!("{}#{i}", rule.id)) {
+            let text = match expand_template(ex, &format!("{}#{i}", rule.id)) {
                 Ok(t) => t,
                 Err(m) => {
                     fail(format!("example {}: {m}", i + 1));
@@ -77,7 +79,7 @@ pub fn check(rules: &[Rule]) -> Vec<CheckFailure> {
             }
         }
         for (i, ex) in rule.counterexamples.iter().enumerate() {
-            let text = match template::expand(ex, &format!("{}!{i}", rule.id)) {
+            let text = match expand_template(ex, &format!("{}!{i}", rule.id)) {
                 Ok(t) => t,
                 Err(m) => {
                     fail(format!("counterexample {}: {m}", i + 1));

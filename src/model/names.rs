@@ -1,0 +1,92 @@
+//! Names of files that hold settings: which dotenv files are real ones and
+//! which are templates meant to be committed. Sources (history tracks when
+//! `.env` files were first committed) and lints both ask.
+
+/// Template suffixes: `.env.example` and friends hold variable names for
+/// people to copy, not values.
+const TEMPLATE_SUFFIXES: &[&str] = &[
+    ".example",
+    ".sample",
+    ".template",
+    ".dist",
+    ".tmpl",
+    ".defaults",
+];
+
+/// True for dotenv files that hold real settings: `.env`, `.env.local`,
+/// `.env.production`, `.env.<anything>` and `*.env`, but not templates such as
+/// `.env.example`, `.env.sample`, `.env.template` or `.env.dist`.
+pub fn is_env_file(file_name: &str) -> bool {
+    is_dotenv_name(file_name) && !is_template(file_name)
+}
+
+/// Any dotenv-style name, templates included.
+pub fn is_dotenv_name(file_name: &str) -> bool {
+    let lower = file_name.to_ascii_lowercase();
+    lower == ".env" || lower.starts_with(".env.") || (lower.ends_with(".env") && lower.len() > 4)
+}
+
+/// `.env.example`, `.env.sample`, `config.example` and other templates.
+pub fn is_template(file_name: &str) -> bool {
+    let lower = file_name.to_ascii_lowercase();
+    TEMPLATE_SUFFIXES.iter().any(|s| lower.ends_with(s))
+}
+
+/// The last component of a `/`-separated path.
+pub fn base_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// A git path (bytes) as reports show it. Valid UTF-8 is kept as is, except
+/// that a backslash is doubled; each byte that is not valid UTF-8 becomes
+/// `\xNN`. The mapping is one to one, so two files whose names differ only
+/// in invalid bytes stay two paths (and two findings).
+pub fn display_path_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c == '\\' {
+                out.push_str("\\\\");
+            } else {
+                out.push(c);
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_file_names() {
+        for yes in [".env", ".env.local", ".env.production", "prod.env", ".ENV"] {
+            assert!(is_env_file(yes), "{yes}");
+        }
+        for no in [
+            ".env.example",
+            ".env.sample",
+            ".env.template",
+            ".env.dist",
+            "env",
+            ".envrc",
+            "main.rs",
+            ".env.local.example",
+        ] {
+            assert!(!is_env_file(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn non_utf8_paths_stay_distinct() {
+        assert_eq!(display_path_bytes(b"src/a.py"), "src/a.py");
+        assert_eq!(display_path_bytes(b"a\xff.py"), "a\\xFF.py");
+        assert_eq!(display_path_bytes(b"a\xfe.py"), "a\\xFE.py");
+        assert_ne!(display_path_bytes(b"a\xff"), display_path_bytes(b"a\\xFF"));
+        assert_eq!(display_path_bytes("caf\u{e9}".as_bytes()), "caf\u{e9}");
+    }
+}
