@@ -4,9 +4,9 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = keysweep::matcher::decode_jwt_claims(data);
+    let _ = keysweep::model::decode_jwt_claims(data);
     if let Ok(s) = std::str::from_utf8(data) {
-        if let Some(info) = keysweep::findings::KeyInfo::from_secret(s) {
+        if let Some(info) = keysweep::model::KeyInfo::from_secret(s) {
             let _ = info.describe();
         }
     }

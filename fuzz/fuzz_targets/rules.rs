@@ -9,6 +9,6 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     if let Ok(rules) = keysweep::rules::parse("fuzz.toml", text) {
-        let _ = keysweep::rules::check(&rules);
+        let _ = keysweep::rulecheck::check(&rules);
     }
 });

@@ -225,8 +225,16 @@ impl Finding {
     }
 
     /// Sort key that makes output deterministic whatever order workers finished in.
-    pub fn sort_key(&self) -> (&str, usize, usize, &str) {
-        (&self.path, self.line, self.column, &self.rule_id)
+    /// Ties (two secrets a rule found at one place in different commits)
+    /// break on the fingerprint, so the order is total.
+    pub fn sort_key(&self) -> (&str, usize, usize, &str, &str) {
+        (
+            &self.path,
+            self.line,
+            self.column,
+            &self.rule_id,
+            &self.fingerprint,
+        )
     }
 }
 

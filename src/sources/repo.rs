@@ -24,7 +24,13 @@ impl Repo {
             return Err(SourceError::NotFound(path.display().to_string()));
         }
         let repo = gix::discover_with_environment_overrides(path).map_err(|e| {
-            let text = e.to_string();
+            let text = chain(&e);
+            if text.contains("objectFormat") && text.contains("sha256") {
+                return SourceError::Setup(format!(
+                    "{}: a SHA-256 repository (extensions.objectFormat = sha256); keysweep reads SHA-1 repositories only for now",
+                    path.display()
+                ));
+            }
             if text.contains("not a git repository")
                 || text.contains("Could not find a git repository")
                 || text.contains("does not appear to be a git repository")
@@ -59,6 +65,20 @@ fn absolute(p: &Path) -> PathBuf {
         return p.to_path_buf();
     }
     std::env::current_dir().map_or_else(|_| p.to_path_buf(), |cwd| cwd.join(p))
+}
+
+/// An error and its causes, on one line.
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![one_line(&e.to_string())];
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = one_line(&c.to_string());
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cause = c.source();
+    }
+    parts.join(": ")
 }
 
 /// gitoxide's messages can span lines (a chain of causes); one line each.

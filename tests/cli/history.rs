@@ -583,3 +583,83 @@ fn history_sarif_and_text_show_provenance() {
     );
     super::output::validate_sarif(&String::from_utf8_lossy(&out.stdout));
 }
+
+/// A SHA-256 repository is refused with a clear one-line error (exit 2).
+#[test]
+fn sha256_repositories_get_a_clear_error() {
+    let t = TempDir::new().unwrap();
+    let made = std::process::Command::new("git")
+        .current_dir(t.path())
+        .args(["init", "-q", "--object-format=sha256", "r"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        eprintln!("note: this git cannot make SHA-256 repositories; nothing to check");
+        return;
+    }
+    for cmd in ["history", "staged"] {
+        let out = keysweep()
+            .current_dir(t.path().join("r"))
+            .arg(cmd)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {err}");
+        assert!(err.contains("SHA-256 repository"), "{cmd}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+}
+
+/// `GIT_DIR`/`GIT_WORK_TREE` and `GIT_INDEX_FILE` are read the way git
+/// reads them, from any directory.
+#[test]
+fn git_environment_variables_choose_the_repository_and_index() {
+    let r = Repo::new();
+    let k = live("env");
+    r.commit(&[("a.py", &format!("KEY = '{k}'\n"))], "key");
+    let elsewhere = TempDir::new().unwrap();
+    let out = keysweep()
+        .current_dir(elsewhere.path())
+        .env("GIT_DIR", r.path().join(".git"))
+        .env("GIT_WORK_TREE", r.path())
+        .args(["history", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // An alternate index: only what it stages counts.
+    write(
+        r.path(),
+        "b.py",
+        format!("KEY2 = '{}'\n", live("alt-index")),
+    );
+    let alt = r.path().join(".git/alt-index");
+    std::fs::copy(r.path().join(".git/index"), &alt).unwrap();
+    let status = std::process::Command::new("git")
+        .current_dir(r.path())
+        .env("GIT_INDEX_FILE", &alt)
+        .args(["add", "b.py"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let staged = |index: Option<&Path>| {
+        let mut c = keysweep();
+        c.current_dir(r.path()).arg("staged");
+        if let Some(i) = index {
+            c.env("GIT_INDEX_FILE", i);
+        }
+        c.output().unwrap().status.code()
+    };
+    assert_eq!(staged(None), Some(0), "the default index stages nothing");
+    assert_eq!(
+        staged(Some(&alt)),
+        Some(1),
+        "the alternate index stages the key"
+    );
+    // Relative to the current directory, as git reads it.
+    assert_eq!(staged(Some(Path::new(".git/alt-index"))), Some(1));
+}

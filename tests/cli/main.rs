@@ -6,6 +6,7 @@ mod coverage;
 mod gates;
 mod history;
 mod hostile;
+mod layout;
 mod lints;
 mod mock;
 mod output;
