@@ -80,12 +80,18 @@ pub fn pre_commit(args: &crate::cli::history::PreCommitArgs) -> Result<u8> {
 fn scan_findings(config: &Config) -> Result<(u8, Vec<crate::model::Finding>)> {
     let matcher = Matcher::new(&config.rules)?;
     let attributor = Attributor::new(&config.rules);
+    let assessor = pipeline::Assessor::new(&config.rules);
     let mut result = pipeline::scan(
         config.source.as_source(),
         &matcher,
         &attributor,
+        &assessor,
         &config.lints,
     )?;
+    let before = result.findings.len();
+    let min = config.report.min_confidence;
+    result.findings.retain(|f| f.confidence >= min);
+    result.summary.hidden_low_confidence = (before - result.findings.len()) as u64;
     // Filters before verification: a suppressed key is never sent anywhere.
     result.summary.suppressed = config.filters.apply(&mut result.findings);
     if let Some(v) = &config.verify {
@@ -217,6 +223,7 @@ pub fn revoke(
         config.source.as_source(),
         &matcher,
         &attributor,
+        &pipeline::Assessor::new(&config.rules),
         &config.lints,
     )?;
     let Some(f) = result

@@ -1,6 +1,6 @@
 //! `keysweep scan` arguments.
 
-use crate::model::Severity;
+use crate::model::{Confidence, Severity};
 use crate::report::Format;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -143,6 +143,10 @@ pub struct OutputArgs {
     /// List every skipped file in the summary.
     #[arg(long, short = 'v')]
     pub verbose: bool,
+    /// Report findings at or above this confidence (low shows samples,
+    /// documentation and fixture values too).
+    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = Confidence::Medium)]
+    pub confidence: Confidence,
 }
 
 /// Exit status policy.

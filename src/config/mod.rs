@@ -246,6 +246,8 @@ pub struct ReportOptions {
     pub fail_on: Severity,
     /// Exit 0 whatever was found.
     pub exit_zero: bool,
+    /// Findings below this confidence are not reported.
+    pub min_confidence: crate::model::Confidence,
 }
 
 impl ReportOptions {
@@ -272,6 +274,7 @@ impl ReportOptions {
             verbose: out.verbose,
             fail_on: exit.fail_on.or(file.fail_on).unwrap_or(Severity::Low),
             exit_zero: exit.exit_zero,
+            min_confidence: out.confidence,
         }
     }
 }
@@ -402,6 +405,8 @@ impl Config {
             show_secrets: false,
             quiet: true,
             verbose: false,
+            // Revoke acts on the key a fingerprint names, whatever its confidence.
+            confidence: crate::model::Confidence::Low,
         };
         let exit = ExitArgs {
             fail_on: None,

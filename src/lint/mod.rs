@@ -152,13 +152,22 @@ impl Lints {
         if let Some(severity) = self.on(ENV_FILE_IN_HISTORY) {
             out.extend(committed.iter().map(|c| env_file_in_history(c, severity)));
         }
+        // Lints about one secret tag that secret's finding (one finding per
+        // secret and place, never a second one beside it).
+        for f in findings.iter_mut() {
+            if self.lint_ids.contains(&f.rule_id) {
+                continue;
+            }
+            let mut tags = Vec::new();
+            self.per_finding(f, &mut tags);
+            for (rule, severity, message) in tags {
+                tag(f, rule, severity, message);
+            }
+        }
         let secrets: Vec<&Finding> = findings
             .iter()
             .filter(|f| !self.lint_ids.contains(&f.rule_id))
             .collect();
-        for f in &secrets {
-            self.per_finding(f, &mut out);
-        }
         self.reuse(&secrets, &mut out);
         out.append(&mut lock(&self.notebook));
         if let Some(roots) = &self.tree_roots {
@@ -174,7 +183,7 @@ impl Lints {
         findings.append(&mut out);
     }
 
-    fn per_finding(&self, f: &Finding, out: &mut Vec<Finding>) {
+    fn per_finding(&self, f: &Finding, out: &mut Vec<(&'static str, Severity, String)>) {
         let generic = self.generic.contains(&f.rule_id);
         if let Some(sev) = self.on(CLIENT_EXPOSED_SECRET) {
             if !self.browser_safe.contains(&f.rule_id) {
@@ -187,9 +196,8 @@ impl Lints {
                     _ => None,
                 };
                 if let Some(why) = why {
-                    out.push(lint_at(f, CLIENT_EXPOSED_SECRET, sev, format!(
-                        "the {} key {why}: every visitor can read it. Call the API from server code and rotate the key",
-                        f.rule_id
+                    out.push((CLIENT_EXPOSED_SECRET, sev, format!(
+                        "the key {why}: every visitor can read it. Call the API from server code and rotate the key"
                     )));
                 }
             }
@@ -197,20 +205,18 @@ impl Lints {
         match self.modes.get(&f.rule_id) {
             Some(KeyMode::Live) if paths::is_test_path(&f.path) => {
                 if let Some(sev) = self.on(LIVE_KEY_IN_TEST) {
-                    out.push(lint_at(f, LIVE_KEY_IN_TEST, sev, format!(
-                        "a live {} key in test code: use a test-mode key or a mock, and rotate this one",
-                        f.rule_id
-                    )));
+                    out.push((LIVE_KEY_IN_TEST, sev,
+                        "a live key in test code: use a test-mode key or a mock, and rotate this one".to_string(),
+                    ));
                 }
             }
             Some(KeyMode::Test)
                 if paths::environment_of(&f.path) == Some(Environment::Production) =>
             {
                 if let Some(sev) = self.on(TEST_KEY_IN_PRODUCTION) {
-                    out.push(lint_at(f, TEST_KEY_IN_PRODUCTION, sev, format!(
-                        "a test-mode {} key in production config: production would run against the sandbox",
-                        f.rule_id
-                    )));
+                    out.push((TEST_KEY_IN_PRODUCTION, sev,
+                        "a test-mode key in production config: production would run against the sandbox".to_string(),
+                    ));
                 }
             }
             _ => {}
@@ -228,8 +234,7 @@ impl Lints {
                                 about.push(format!("{claim} {v}"));
                             }
                         }
-                        out.push(lint_at(
-                            f,
+                        out.push((
                             STALE_KEY,
                             sev,
                             format!(
@@ -300,6 +305,19 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Tag a secret's finding with a lint about it: the lint's id, at least
+/// its severity, and its advice added to the message.
+fn tag(f: &mut Finding, rule: &str, severity: Severity, message: String) {
+    if !f.tags.iter().any(|t| t == rule) {
+        f.tags.push(rule.to_string());
+    }
+    f.severity = f.severity.max(severity);
+    f.message = Some(match f.message.take() {
+        Some(m) => format!("{m}; {message}"),
+        None => message,
+    });
+}
+
 /// A lint finding at the place of a secret finding.
 fn lint_at(f: &Finding, rule: &str, severity: Severity, message: String) -> Finding {
     Finding {
@@ -344,6 +362,9 @@ fn env_file_in_history(c: &EnvCommitted, severity: Severity) -> Finding {
         provider: None,
         verification: None,
         key_info: None,
+        confidence: crate::model::Confidence::High,
+        confidence_reasons: Vec::new(),
+        tags: Vec::new(),
     }
 }
 
@@ -364,5 +385,8 @@ pub(crate) fn file_finding(path: &str, rule: &str, severity: Severity, message: 
         provider: None,
         verification: None,
         key_info: None,
+        confidence: crate::model::Confidence::High,
+        confidence_reasons: Vec::new(),
+        tags: Vec::new(),
     }
 }

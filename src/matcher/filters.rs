@@ -12,7 +12,8 @@ const PLACEHOLDER_PATTERNS: &[&str] = &[
     r"(?i)your[-_ ]?(?:own[-_ ]?)?(?:api[-_ ]?|secret[-_ ]?|access[-_ ]?|session[-_ ]?)?(?:key|token|secret|password)",
     r"(?i)\b(?:your|my)[-_]",
     r"(?i)example|placeholder|changeme|change[-_]me|dummy|redacted|replace[-_]?me|insert[-_]|sample[-_]?key|not[-_]?a[-_]?real|fake[-_]?key",
-    r"(?i)abc123|123456|abcdefgh|qwerty",
+    r"(?i)abc123|123456|abcdefgh|qwerty|a1b2c3|0123456789",
+    r"FAKE|Fake[A-Z0-9_-]|(?i:fake[-_])",
     r"\.\.\.|…|\*\*\*",
     r"[<>]|\$\{|\$\(|\{\{|\}\}|%\(|%[A-Z_]+%",
     r"(?i)process\.env|os\.environ|getenv|\benv\(|\bENV\[|secrets\.|import\.meta\.env",
@@ -47,6 +48,96 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
         }
     }
     (longest >= 6 && longest * 4 >= secret.len()) || (secret.len() >= 8 && distinct < 4)
+}
+
+/// SHA-256 digests of values vendors publish in their documentation as
+/// examples (Stripe's documented test keys, the jwt.io sample token's
+/// payload, Google's sample Maps key): kept as digests so no key-shaped
+/// literal lives in this repository. A value, or one `.`-separated segment
+/// of it, with one of these digests is a documented sample.
+const DOCUMENTED_SAMPLES: &[&str] = &[
+    // Stripe's documented test keys (secret, the older one, publishable).
+    "2cafc0970149a84f3b9e62eaf169f36f59907a3b3e31f7b82e68c69cd27f7326",
+    "f2d6ca16515033e5dce14eba840b979d27b5cbae24bb3e5bf484339667f86397",
+    "b1471f544ceeea31333bde7e1ecbaad6eac0d4a749412ad29bd66ef895b81c6b",
+    // The jwt.io sample token's payload
+    // ({"sub":"1234567890","name":"John Doe","iat":1516239022}).
+    "3373cfa8cfd3d25622125d01af103fd4727b8d44648999185b68346ab5f4d59d",
+    // Google's sample Maps API key from its documentation.
+    "ac9265e56c79b234607ec72c53753cfea9f88c99eb713790ddf9be5593bb4465",
+];
+
+/// Test words that, as a whole segment of a generic value, say it is a
+/// stand-in (`test-api-key-123`, `sk-synthetic-...`).
+const TEST_WORDS: &[&str] = &[
+    "test",
+    "testing",
+    "tests",
+    "dummy",
+    "fake",
+    "example",
+    "sample",
+    "mock",
+    "mocked",
+    "synthetic",
+    "invalid",
+    "demo",
+    "placeholder",
+    "foo",
+    "bar",
+    "baz",
+    "changeme",
+    "password",
+    "secret",
+    "notreal",
+    "fixture",
+    "static",
+    "rotating",
+    "exchanged",
+];
+
+/// Why `secret` looks like a sample rather than a working credential
+/// (reported at low confidence), or `None`. `generic`: the value came from
+/// a provider-neutral rule, whose values are judged by their words too.
+pub fn looks_like_sample(secret: &[u8], generic: bool) -> Option<&'static str> {
+    let digest = |b: &[u8]| {
+        use sha2::Digest;
+        let d = sha2::Sha256::digest(b);
+        d.iter().map(|x| format!("{x:02x}")).collect::<String>()
+    };
+    if DOCUMENTED_SAMPLES.contains(&digest(secret).as_str())
+        || secret
+            .split(|&b| b == b'.')
+            .any(|seg| seg.len() >= 16 && DOCUMENTED_SAMPLES.contains(&digest(seg).as_str()))
+    {
+        return Some("a value the vendor publishes as a documentation sample");
+    }
+    if !generic {
+        return None;
+    }
+    let segments: Vec<&[u8]> = secret
+        .split(|b| matches!(b, b'-' | b'_' | b'.'))
+        .filter(|s| !s.is_empty())
+        .collect();
+    let test_word = segments.iter().any(|s| {
+        let lower = s.to_ascii_lowercase();
+        TEST_WORDS.iter().any(|w| lower == w.as_bytes())
+    });
+    if test_word {
+        return Some("the value names itself a test or sample value");
+    }
+    let words_and_counter = segments.len() >= 2
+        && segments.iter().all(|s| {
+            s.iter().all(u8::is_ascii_alphabetic)
+                || (s.len() <= 4 && s.iter().all(u8::is_ascii_digit))
+        })
+        && segments
+            .iter()
+            .any(|s| s.len() >= 3 && s.iter().all(u8::is_ascii_alphabetic));
+    if words_and_counter {
+        return Some("dictionary words and a counter, not a random token");
+    }
+    None
 }
 
 /// Shannon entropy of `data` in bits per byte (0 for empty input).

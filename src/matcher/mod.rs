@@ -9,8 +9,10 @@
 //! [`filters`]; where secrets of several rules overlap, one finding is kept. The matcher is shared read-only across worker threads.
 
 mod filters;
+mod value;
 
-pub use filters::{is_placeholder, shannon_entropy};
+pub use filters::{is_placeholder, looks_like_sample, shannon_entropy};
+pub use value::{char_classes, is_identifier, FileKind};
 
 use crate::model::Severity;
 use crate::rules::{compile_placeholders, compile_regex, Check, Rule};
@@ -165,6 +167,12 @@ impl Matcher {
 
     /// Every confirmed match in `data`, sorted by position.
     pub fn find(&self, data: &[u8]) -> Vec<RawMatch> {
+        self.find_in(data, FileKind::Config)
+    }
+
+    /// Matches in `data`, a file of language family `kind`: generic rules
+    /// keep only values that are literals in that family (see `value`).
+    pub fn find_in(&self, data: &[u8], kind: FileKind) -> Vec<RawMatch> {
         // (rule, window start, window end) for every keyword hit.
         let mut windows: Vec<(u32, usize, usize)> = Vec::new();
         for hit in self.prefilter.find_overlapping_iter(data) {
@@ -187,14 +195,22 @@ impl Matcher {
                 end = end.max(windows[i].2);
                 i += 1;
             }
-            self.confirm(rule as usize, data, start, end, &mut out);
+            self.confirm(rule as usize, data, start, end, kind, &mut out);
         }
         self.dedupe_overlaps(&mut out);
         out.sort_by_key(|m| (m.span.start, m.rule));
         out
     }
 
-    fn confirm(&self, rule: usize, data: &[u8], start: usize, end: usize, out: &mut Vec<RawMatch>) {
+    fn confirm(
+        &self,
+        rule: usize,
+        data: &[u8],
+        start: usize,
+        end: usize,
+        kind: FileKind,
+        out: &mut Vec<RawMatch>,
+    ) {
         let c = &self.compiled[rule];
         let Ok((regex, secret_group, placeholders)) = c.regexes() else {
             return; // reported by compile_all; the embedded rules are tested
@@ -215,6 +231,9 @@ impl Matcher {
                 continue;
             };
             if ss == se {
+                continue;
+            }
+            if c.generic && value::not_a_literal(data, whole.start(), ss..se, kind).is_some() {
                 continue;
             }
             if accept(c, placeholders.as_ref(), &data[ss..se]) {

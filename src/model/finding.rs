@@ -61,6 +61,50 @@ impl fmt::Display for Severity {
     }
 }
 
+/// How sure keysweep is that a finding is a real credential. Ordered:
+/// `Low < Medium < High`. Scans report medium and high by default
+/// (`--confidence low` shows everything).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// A sample, a documentation or fixture value, a local default: shown
+    /// only with `--confidence low`.
+    Low,
+    /// A random-looking literal under a generic rule.
+    Medium,
+    /// A provider's own format (prefix, checksum or fixed structure).
+    High,
+}
+
+impl Confidence {
+    /// Lowercase name as used in flags and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+impl fmt::Display for Confidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Where a finding was seen, beyond its path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -145,6 +189,13 @@ pub struct Finding {
     pub verification: Option<super::status::Verification>,
     /// Non-secret facts a key carries (JWT-based keys: claims and prefix).
     pub key_info: Option<KeyInfo>,
+    /// How sure keysweep is that this is a real credential.
+    pub confidence: Confidence,
+    /// Why it has that confidence (short phrases, for reports).
+    pub confidence_reasons: Vec<String>,
+    /// Hygiene lints about this very secret (`live-key-in-test`,
+    /// `stale-key`, `client-exposed-secret`, `test-key-in-production`).
+    pub tags: Vec<String>,
 }
 
 /// What a JWT-based key says about itself: the non-secret claims that
@@ -348,6 +399,9 @@ mod tests {
             provider: None,
             verification: None,
             key_info: None,
+            confidence: super::Confidence::High,
+            confidence_reasons: Vec::new(),
+            tags: Vec::new(),
         };
         let debug = format!("{f:?}");
         assert!(!debug.contains(&secret), "{debug}");

@@ -117,6 +117,9 @@ pub struct Summary {
     /// What the scan could not see (shallow history, unreadable objects,
     /// ignored paths).
     pub coverage: Coverage,
+    /// Findings below `--confidence` (not reported; `--confidence low`
+    /// shows them).
+    pub hidden_low_confidence: u64,
     /// Wall time of the scan.
     #[serde(serialize_with = "secs")]
     pub elapsed: Duration,

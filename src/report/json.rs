@@ -33,6 +33,9 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 "provider_candidates": super::ambiguous_providers(&rules, f),
                 "key_info": f.key_info,
                 "verification": f.verification,
+                "confidence": f.confidence,
+                "confidence_reasons": f.confidence_reasons,
+                "tags": f.tags,
                 "provenance": f.provenance,
             })
         })
@@ -59,6 +62,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             "shallow_boundary": s.coverage.shallow_boundary,
             "incomplete": s.coverage.incomplete,
             "ignored": s.coverage.ignored,
+            "hidden_low_confidence": s.hidden_low_confidence,
         },
     });
     serde_json::to_writer_pretty(&mut *out, &doc)?;

@@ -103,7 +103,13 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                     },
                 }],
                 "partialFingerprints": {"keysweep/v1": f.fingerprint},
-                "properties": {"severity": f.severity, "provenance": f.provenance},
+                "properties": {
+                    "severity": f.severity,
+                    "precision": f.confidence,
+                    "confidence_reasons": f.confidence_reasons,
+                    "tags": f.tags,
+                    "provenance": f.provenance,
+                },
             });
             if let Some(&i) = index.get(f.rule_id.as_str()) {
                 result["ruleIndex"] = json!(i);

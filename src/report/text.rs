@@ -61,13 +61,30 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             paint(c, &f.rule_id, Style::new().cyan()),
             escape_control(name),
         )?;
-        match &f.message {
-            Some(m) => writeln!(out, "      {}", escape_control(m))?,
-            None => writeln!(
+        if !f.secret.is_empty() || f.message.is_none() {
+            writeln!(
                 out,
                 "      {}",
                 escape_control(&f.display_line(report.show_secrets))
-            )?,
+            )?;
+        }
+        if let Some(m) = &f.message {
+            writeln!(out, "      {}", escape_control(m))?;
+        }
+        if !f.tags.is_empty() {
+            writeln!(
+                out,
+                "      tags: {}",
+                paint(c, &f.tags.join(", "), Style::new().yellow())
+            )?;
+        }
+        if f.confidence != crate::model::Confidence::High {
+            writeln!(
+                out,
+                "      confidence: {} ({})",
+                f.confidence,
+                escape_control(&f.confidence_reasons.join("; "))
+            )?;
         }
         if let Some(v) = &f.verification {
             let style = match v.status {
@@ -290,6 +307,13 @@ pub fn write_summary(
             .map(|(why, n)| format!("{n} by {why}"))
             .collect();
         writeln!(out, "suppressed {total} finding(s): {}", parts.join(", "))?;
+    }
+    if summary.hidden_low_confidence > 0 {
+        writeln!(
+            out,
+            "{} low-confidence finding(s) not shown (samples, documentation and fixture values; --confidence low shows them)",
+            summary.hidden_low_confidence
+        )?;
     }
     if summary.suppressed_inline > 0 {
         writeln!(

@@ -29,7 +29,7 @@ fn findings(dir: &Path, args: &[&str]) -> Vec<Value> {
 fn only<'a>(f: &'a [Value], path: &str) -> &'a Value {
     let here: Vec<&Value> = f
         .iter()
-        .filter(|x| x["path"] == path && x["message"].is_null())
+        .filter(|x| x["path"] == path && !x["secret"].as_str().unwrap_or("").is_empty())
         .collect();
     assert_eq!(here.len(), 1, "{path}: {f:#?}");
     here[0]
@@ -248,7 +248,14 @@ fn inferexai_keys_report_claims_prefix_and_age() {
     assert_eq!(info["claims"]["sub"], "user_7");
     assert_eq!(info["claims"]["jti"], "key_42");
     assert!(info["claims"]["iat"].as_str().unwrap().ends_with("+00:00"));
-    let stale: Vec<&Value> = f.iter().filter(|x| x["rule_id"] == "stale-key").collect();
+    let stale: Vec<&Value> = f
+        .iter()
+        .filter(|x| {
+            x["tags"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t == "stale-key"))
+        })
+        .collect();
     assert_eq!(stale.len(), 1, "200 days old, not 10: {f:#?}");
     assert_eq!(stale[0]["path"], ".env");
 }

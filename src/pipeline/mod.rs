@@ -6,9 +6,13 @@
 //! [`scan`] collects them, sorts them so output never depends on thread timing,
 //! and returns them with a [`Summary`] for the reporters.
 
+mod confidence;
+
+pub use confidence::{is_docs_path, Assessor};
+
 use crate::filter;
 use crate::lint::Lints;
-use crate::matcher::Matcher;
+use crate::matcher::{FileKind, Matcher};
 use crate::model::{fingerprint, Finding, KeyInfo, Summary};
 use crate::sources::{Blob, Source, SourceError, SourceStats};
 use crate::verify::Attributor;
@@ -35,6 +39,7 @@ pub fn scan(
     source: &dyn Source,
     matcher: &Matcher,
     attributor: &Attributor,
+    assessor: &Assessor,
     lints: &Lints,
 ) -> Result<ScanResult, SourceError> {
     let started = Instant::now();
@@ -57,6 +62,7 @@ pub fn scan(
     })?;
     let findings = found.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut findings = source.finish(findings)?;
+    assessor.assess(&mut findings);
     lints.finish(&mut findings, &source.env_files_committed());
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(ScanResult {
@@ -69,6 +75,7 @@ pub fn scan(
             suppressed: Default::default(),
             rules: matcher.len(),
             coverage: stats.take_coverage(),
+            hidden_low_confidence: 0,
             elapsed: started.elapsed(),
         },
     })
@@ -125,7 +132,11 @@ fn char_count(bytes: &[u8]) -> usize {
 /// touch an added line.
 pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> (Vec<Finding>, u64) {
     let data = blob.data;
-    let matches = matcher.find(data);
+    let kind = blob
+        .places
+        .first()
+        .map_or(FileKind::Config, |p| FileKind::of(&p.path));
+    let matches = matcher.find_in(data, kind);
     let mut out = Vec::with_capacity(matches.len() * blob.places.len());
     let mut suppressed = 0;
     let mut cursor = Cursor::new(data);
@@ -177,6 +188,9 @@ pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> (Vec<Finding>, u6
                 provider: None,
                 verification: None,
                 key_info: KeyInfo::from_secret(&secret),
+                confidence: crate::model::Confidence::High,
+                confidence_reasons: Vec::new(),
+                tags: Vec::new(),
             });
         }
     }
