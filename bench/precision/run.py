@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Precision and recall of keysweep on real public repositories.
 
-    bench/precision/run.py [--confidence LEVEL] [--only NAME] [--dump FILE]
+    bench/precision/run.py [--confidence LEVEL] [--only NAME] [--dump FILE] [--binary PATH]
 
 Brings each repository in repos.tsv at its pinned commit into
 bench/corpus/precision (from $KEYSWEEP_MIRRORS/<owner>+<name>/repo when that
@@ -11,7 +11,8 @@ release binary, and compares every finding with triage.tsv, the committed
 hand triage: real / placeholder / not-a-secret, with a one-line reason. It
 prints, per repository and mode, the findings, how many are real, fake and
 untriaged, precision (real over triaged) and, for the test-credential
-repositories, recall (real findings found over real findings in the triage).
+repositories, recall (real credential findings found over the real
+credential findings in the triage; lints are left out of recall).
 --dump writes the untriaged findings (redacted) as TSV rows to triage.
 Nothing here is committed but this script, repos.tsv and triage.tsv.
 """
@@ -22,6 +23,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 CORPUS = ROOT / "bench" / "corpus" / "precision"
 KS = ROOT / "target" / "release" / "keysweep"
+# Lints about files or about one secret (tags since 0.2): precision counts
+# them, recall counts credentials only.
+LINTS = {"env-file-in-history", "env-file-not-ignored", "live-key-in-test", "stale-key",
+         "client-exposed-secret", "test-key-in-production", "key-reused-across-environments",
+         "missing-env-ignore", "secret-in-notebook-output"}
 
 
 def sh(*args, **kw):
@@ -84,8 +90,8 @@ def materialize(dest, commit):
     print(f"note: {dest.name}: {len(entries) - len(present)} blobs missing from the snapshot", file=sys.stderr)
 
 
-def scan(dest, mode, confidence):
-    cmd = [str(KS), "scan" if mode == "tree" else "history", ".", "--format", "json", "--exit-zero", "--quiet"]
+def scan(dest, mode, confidence, ks):
+    cmd = [str(ks), "scan" if mode == "tree" else "history", ".", "--format", "json", "--exit-zero", "--quiet"]
     if confidence:
         cmd += ["--confidence", confidence]
     out = subprocess.run(cmd, cwd=dest, capture_output=True, text=True)
@@ -123,18 +129,21 @@ def main():
     ap.add_argument("--confidence")
     ap.add_argument("--only")
     ap.add_argument("--dump")
+    ap.add_argument("--binary", help="another keysweep binary (for before/after tables)")
     a = ap.parse_args()
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    ks = Path(a.binary) if a.binary else KS
+    if not a.binary:
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     triage = load_triage()
     rows, dump = [], []
-    totals = {"ordinary": [0, 0, 0, 0], "testcreds": [0, 0, 0, 0]}
+    totals = {"ordinary": [0, 0, 0, 0, 0], "testcreds": [0, 0, 0, 0, 0]}
     for name, commit, kind in repos():
         if a.only and a.only != name:
             continue
         dest = bring(name, commit)
         for mode in ("tree", "history"):
-            found = scan(dest, mode, a.confidence)
-            real = fake = untriaged = 0
+            found = scan(dest, mode, a.confidence, ks)
+            real = fake = untriaged = real_creds = 0
             seen = set()
             for f in found:
                 k = key(name, mode, f)
@@ -142,19 +151,26 @@ def main():
                 verdict = triage.get(k, (None,))[0]
                 if verdict == "real":
                     real += 1
+                    real_creds += f["rule_id"] not in LINTS
                 elif verdict in ("placeholder", "not-a-secret"):
                     fake += 1
                 else:
                     untriaged += 1
                     dump.append("\t".join(k) + "\t?\t" + f.get("line_text", "")[:160].replace("\t", " "))
-            known_real = sum(1 for k, v in triage.items() if k[0] == name and k[1] == mode and v[0] == "real")
+            # Recall matches by place, not rule: a credential found under a
+            # more specific rule than before is still found.
+            places = {(k[3], k[4], k[5]) for k in seen}
+            wanted = [k for k, v in triage.items()
+                      if k[0] == name and k[1] == mode and v[0] == "real" and k[2] not in LINTS]
+            known_real = len(wanted)
+            real_creds = sum(1 for k in wanted if (k[3], k[4], k[5]) in places)
             triaged = real + fake
             prec = f"{100 * real / triaged:.0f}%" if triaged else "-"
-            rec = f"{100 * real / known_real:.0f}%" if known_real else "-"
+            rec = f"{100 * real_creds / known_real:.0f}%" if known_real else "-"
             rows.append((name, mode, kind, len(found), real, fake, untriaged, prec, rec if kind == "testcreds" else ""))
             t = totals[kind]
-            t[0] += len(found); t[1] += real; t[2] += fake; t[3] += known_real
-    print(f"confidence: {a.confidence or 'default (high and medium)'}")
+            t[0] += len(found); t[1] += real; t[2] += fake; t[3] += known_real; t[4] += real_creds
+    print(f"binary: {ks}; confidence: {a.confidence or 'default'}")
     print("| repository | mode | findings | real | placeholder or not a secret | untriaged | precision | recall |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
@@ -162,7 +178,7 @@ def main():
     for kind, t in totals.items():
         triaged = t[1] + t[2]
         prec = f"{100 * t[1] / triaged:.0f}%" if triaged else "-"
-        rec = f", recall {100 * t[1] / t[3]:.0f}%" if kind == "testcreds" and t[3] else ""
+        rec = f", recall {100 * t[4] / t[3]:.0f}% ({t[4]} of {t[3]} credentials)" if kind == "testcreds" and t[3] else ""
         print(f"{kind}: {t[0]} findings, {t[1]} real, {t[2]} fake: precision {prec}{rec}")
     if a.dump:
         Path(a.dump).write_text("\n".join(dump) + "\n")

@@ -13,18 +13,6 @@ use crate::model::{Finding, Severity};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
-/// Manifests whose dotenv dependency shows the project reads `.env` files.
-const DOTENV_MANIFESTS: &[(&str, &str)] = &[
-    ("package.json", "\"dotenv"),
-    ("requirements.txt", "python-dotenv"),
-    ("pyproject.toml", "python-dotenv"),
-    ("Pipfile", "python-dotenv"),
-    ("Gemfile", "dotenv"),
-    ("Cargo.toml", "dotenv"),
-    ("go.mod", "godotenv"),
-    ("composer.json", "vlucas/phpdotenv"),
-];
-
 /// One repository touched by the scan.
 struct RepoCtx {
     repo: gix::Repository,
@@ -85,6 +73,7 @@ impl RepoCtx {
 pub(super) fn check(
     roots: &[PathBuf],
     seen: &[EnvSeen],
+    loader: Option<&str>,
     not_ignored: Option<Severity>,
     missing: Option<Severity>,
     out: &mut Vec<Finding>,
@@ -125,7 +114,8 @@ pub(super) fn check(
             env_files(ctx, &cwd, roots, &mine, sev, out);
         }
         if let Some(sev) = missing {
-            missing_ignore(ctx, &cwd, &mine, sev, out);
+            let loader = loader.filter(|l| relative(&cwd, &ctx.workdir, l).is_some());
+            missing_ignore(ctx, &cwd, &mine, loader, sev, out);
         }
     }
 }
@@ -188,7 +178,9 @@ fn env_files(
     }
     for (rel, shown, has_secret) in candidates {
         let name = base_name(&rel).to_string();
-        if is_template(&name) && !has_secret {
+        // Templates (.env.example, .sample, .template, .dist) are meant to
+        // be committed; a real key in one is its own finding.
+        if is_template(&name) {
             continue;
         }
         let ignored = ctx.is_ignored(&rel).unwrap_or(false);
@@ -215,12 +207,12 @@ fn env_files(
         } else {
             sev.min(Severity::Medium)
         };
-        out.push(file_finding(
-            &shown,
-            ENV_FILE_NOT_IGNORED,
-            severity,
-            message,
-        ));
+        let mut f = file_finding(&shown, ENV_FILE_NOT_IGNORED, severity, message);
+        if !has_secret {
+            f.confidence = crate::model::Confidence::Low;
+            f.confidence_reasons = vec!["the file holds no secret keysweep recognises".to_string()];
+        }
+        out.push(f);
     }
 }
 
@@ -228,22 +220,21 @@ fn missing_ignore(
     ctx: &RepoCtx,
     cwd: &Path,
     seen: &[&EnvSeen],
+    loader: Option<&str>,
     sev: Severity,
     out: &mut Vec<Finding>,
 ) {
     if ctx.is_ignored(".env").unwrap_or(true) {
         return;
     }
-    let template = seen
-        .iter()
-        .find(|s| is_template(base_name(&s.path)) && is_dotenv_name(base_name(&s.path)));
-    let why = match template {
-        Some(t) => Some(format!("{} shows the project reads .env files", t.path)),
-        None => DOTENV_MANIFESTS.iter().find_map(|(file, needle)| {
-            let text = std::fs::read_to_string(ctx.workdir.join(file)).ok()?;
-            text.contains(needle)
-                .then(|| format!("{file} depends on dotenv"))
-        }),
+    // Only a project with a dotenv file of its own (a template counts), or
+    // code of its own that loads one: a library that merely depends on
+    // dotenv, or mentions it, is not told to ignore files it never has.
+    let own = seen.iter().find(|s| is_dotenv_name(base_name(&s.path)));
+    let why = match (own, loader) {
+        (Some(t), _) => Some(format!("{} shows the project reads .env files", t.path)),
+        (None, Some(l)) => Some(format!("{l} loads .env files")),
+        (None, None) => None,
     };
     if let Some(why) = why {
         let shown = display(cwd, &ctx.workdir, ".gitignore");

@@ -71,6 +71,8 @@ pub struct Lints {
     now: i64,
     tree_roots: Option<Vec<PathBuf>>,
     env_seen: Mutex<Vec<EnvSeen>>,
+    /// A source file (not a test or a doc) that loads `.env` files.
+    loads_dotenv: Mutex<Option<String>>,
     notebook: Mutex<Vec<Finding>>,
 }
 
@@ -107,6 +109,7 @@ impl Lints {
             now,
             tree_roots: None,
             env_seen: Mutex::new(Vec::new()),
+            loads_dotenv: Mutex::new(None),
             notebook: Mutex::new(Vec::new()),
         }
     }
@@ -123,6 +126,9 @@ impl Lints {
 
     /// See one scanned blob and its findings (any worker thread).
     pub fn observe(&self, blob: &Blob<'_>, findings: &[Finding]) {
+        if self.tree_roots.is_some() && self.on(MISSING_ENV_IGNORE).is_some() {
+            self.watch_dotenv_loads(blob);
+        }
         for place in blob.places {
             let name = base_name(&place.path);
             if self.tree_roots.is_some() && is_dotenv_name(name) {
@@ -141,6 +147,43 @@ impl Lints {
                     let mut out = notebook::output_findings(blob.data, &here, sev);
                     lock(&self.notebook).append(&mut out);
                 }
+            }
+        }
+    }
+
+    /// Note the first project source file that loads `.env` files (a
+    /// `load_dotenv()`, `require('dotenv').config()`, `godotenv.Load()`
+    /// call); a library that only depends on dotenv does not count.
+    fn watch_dotenv_loads(&self, blob: &Blob<'_>) {
+        let Some(place) = blob.places.first() else {
+            return;
+        };
+        if lock(&self.loads_dotenv).is_some()
+            || paths::is_test_path(&place.path)
+            || crate::model::is_docs_like(&place.path)
+        {
+            return;
+        }
+        const CALLS: &[&[u8]] = &[
+            b"load_dotenv(",
+            b"dotenv.config(",
+            b"dotenv').config(",
+            b"dotenv\").config(",
+            b"dotenv/config",
+            b"godotenv.Load(",
+            b"Dotenv.load",
+            b"DotNetEnv.Env.Load(",
+            b"Dotenv::createImmutable(",
+            b"dotenvy::dotenv(",
+            b"dotenv::dotenv(",
+        ];
+        if CALLS
+            .iter()
+            .any(|c| memchr::memmem::find(blob.data, c).is_some())
+        {
+            let mut first = lock(&self.loads_dotenv);
+            if first.is_none() {
+                *first = Some(place.path.clone());
             }
         }
     }
@@ -172,13 +215,31 @@ impl Lints {
         out.append(&mut lock(&self.notebook));
         if let Some(roots) = &self.tree_roots {
             let seen = lock(&self.env_seen).clone();
+            let loader = lock(&self.loads_dotenv).clone();
             gitignore::check(
                 roots,
                 &seen,
+                loader.as_deref(),
                 self.on(ENV_FILE_NOT_IGNORED),
                 self.on(MISSING_ENV_IGNORE),
                 &mut out,
             );
+        }
+        // A .env file history committed that held no secret keysweep
+        // recognises: still worth knowing, but not a key to rotate.
+        for f in out.iter_mut().filter(|f| f.rule_id == ENV_FILE_IN_HISTORY) {
+            let held = findings
+                .iter()
+                .any(|s| s.path == f.path && !s.secret.is_empty());
+            if !held {
+                f.confidence = crate::model::Confidence::Low;
+                f.confidence_reasons = vec!["no secret was found in it".to_string()];
+                if let Some(m) = &mut f.message {
+                    *m = m
+                        .replace(" and rotate every key it holds", "")
+                        .replace(": rotate every key it held", "");
+                }
+            }
         }
         findings.append(&mut out);
     }

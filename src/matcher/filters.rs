@@ -65,6 +65,19 @@ const DOCUMENTED_SAMPLES: &[&str] = &[
     "3373cfa8cfd3d25622125d01af103fd4727b8d44648999185b68346ab5f4d59d",
     // Google's sample Maps API key from its documentation.
     "ac9265e56c79b234607ec72c53753cfea9f88c99eb713790ddf9be5593bb4465",
+    // OAuth 1.0 (RFC 5849) example tokens, secrets and nonces.
+    "2ff8b0fb93aca981c78f1e94355c298c23435461f1072ef4674848e620371787",
+    "4c20e6f5cc11b93731e74cbe20739821d61c3563c9f50ecb884a27cd369f01fb",
+    "6aa14267d94944e6b6483c81f5ad37f87bbc7e88aa368d4aba1e71e0b79cd8c4",
+    "bb9b1163338b2a51495834ad5c65420443d6327381cf0f94ebf92b117f209d72",
+    "79cabf5bce705aad3ab683e991b35fcfe3e9bc89da1080e8eeca700ff725d69e",
+    "649e1f5c769e718ba10d1a702a36499a731441d960b06da91c4c97786bf84595",
+    "cb87c87e4a138d9a72259d2a01bab15623c9846e568c1509b287721645a6ea53",
+    "9d03b692e941d5ace207a9f8048834439f6de98e5c6c1590c22c4f4577c88a42",
+    "8d567eb88afff34f31ab97fbb2731e582703bdeaf3c92b989cf568e0b23cef31",
+    // OAuth 2.0 (RFC 6749) example access and refresh tokens.
+    "6c96130f130ab0d6d158397e24d2bcc1c9a5e73ae081f6e983f1c7b545d24a4c",
+    "00cf4c781dc37003f7c7dd7d4c9a6ef1e0f4c62d9a291aa8bc398774e3fefd32",
 ];
 
 /// Test words that, as a whole segment of a generic value, say it is a

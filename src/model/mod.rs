@@ -14,7 +14,9 @@ mod time;
 
 pub use finding::*;
 pub use jwt::decode_jwt_claims;
-pub use names::{base_name, display_path_bytes, is_dotenv_name, is_env_file, is_template};
+pub use names::{
+    base_name, display_path_bytes, is_docs_like, is_dotenv_name, is_env_file, is_template,
+};
 pub use scan::{Coverage, EnvCommitted, SkipReason, Skipped, Summary, Unreadable};
 pub use status::{Status, Verification};
 pub use time::{format_time, iso_date, parse_date};

@@ -32,6 +32,43 @@ pub fn is_template(file_name: &str) -> bool {
     TEMPLATE_SUFFIXES.iter().any(|s| lower.ends_with(s))
 }
 
+/// Documentation: Markdown, reStructuredText, AsciiDoc, anything under
+/// docs/, examples/, tutorials/ and the like, and files named as examples
+/// (`example.py`, `config_sample.yaml`).
+pub fn is_docs_like(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let ext = lower.rsplit_once('.').map_or("", |(_, e)| e);
+    if matches!(ext, "md" | "mdx" | "rst" | "adoc" | "asciidoc" | "markdown") {
+        return true;
+    }
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    let stem = name.split('.').next().unwrap_or(name);
+    if stem
+        .split(['_', '-'])
+        .any(|w| matches!(w, "example" | "examples" | "sample" | "samples" | "demo"))
+    {
+        return true;
+    }
+    lower.split('/').rev().skip(1).any(|dir| {
+        matches!(
+            dir,
+            "docs"
+                | "doc"
+                | "docs_src"
+                | "documentation"
+                | "examples"
+                | "example"
+                | "samples"
+                | "sample"
+                | "tutorial"
+                | "tutorials"
+                | "demo"
+                | "demos"
+                | "site"
+        )
+    })
+}
+
 /// The last component of a `/`-separated path.
 pub fn base_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)

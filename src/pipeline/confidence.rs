@@ -188,32 +188,9 @@ impl Assessor {
     }
 }
 
-/// Documentation: Markdown, reStructuredText, AsciiDoc, or anything under
-/// docs/, examples/, tutorials/ and the like.
+/// Documentation paths (see `model::is_docs_like`).
 pub fn is_docs_path(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    let ext = lower.rsplit_once('.').map_or("", |(_, e)| e);
-    if matches!(ext, "md" | "mdx" | "rst" | "adoc" | "asciidoc" | "markdown") {
-        return true;
-    }
-    lower.split('/').rev().skip(1).any(|dir| {
-        matches!(
-            dir,
-            "docs"
-                | "doc"
-                | "docs_src"
-                | "documentation"
-                | "examples"
-                | "example"
-                | "samples"
-                | "sample"
-                | "tutorial"
-                | "tutorials"
-                | "demo"
-                | "demos"
-                | "site"
-        )
-    })
+    crate::model::is_docs_like(path)
 }
 
 /// An `https://host` on the line that is not a documentation or local host.

@@ -230,10 +230,26 @@ fn env_file_committed_then_removed() {
 fn env_file_still_tracked_says_so() {
     let r = Repo::new();
     r.commit(&[(".env.production", "DEBUG=false\n")], "add env");
+    // It holds no secret: low confidence, and nothing to rotate.
     let (_, f, _) = run_json(r.path(), "history", &[]);
+    assert!(f.is_empty(), "hidden at the default confidence: {f:#?}");
+    let (_, f, _) = run_json(r.path(), "history", &["--confidence", "low"]);
     let env = find(&f, "env-file-in-history", ".env.production");
     assert_eq!(env["provenance"]["in_head"], true);
-    assert!(env["message"].as_str().unwrap().contains("still tracked"));
+    assert_eq!(env["confidence"], "low");
+    let msg = env["message"].as_str().unwrap();
+    assert!(
+        msg.contains("still tracked") && !msg.contains("rotate"),
+        "{msg}"
+    );
+    // With a key in it, it is a finding at the default confidence.
+    r.commit(
+        &[(".env.production", &format!("STRIPE={}\n", live("env")))],
+        "key",
+    );
+    let (_, f, _) = run_json(r.path(), "history", &[]);
+    let env = find(&f, "env-file-in-history", ".env.production");
+    assert!(env["message"].as_str().unwrap().contains("rotate"));
 }
 
 #[test]
