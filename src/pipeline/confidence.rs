@@ -56,6 +56,29 @@ const DEFAULT_PASSWORDS: &[&str] = &[
     "toor",
 ];
 
+/// Rule-id prefixes that are not provider names.
+const NOT_PROVIDERS: &[&str] = &[
+    "private",
+    "connection",
+    "generic",
+    "live",
+    "test",
+    "example",
+    "client",
+    "secret",
+    "stale",
+    "missing",
+    "token",
+    "api",
+    "auth",
+    "access",
+    "bearer",
+    "basic",
+    "password",
+    "webhook",
+    "legacy",
+];
+
 /// A generic value repeated in this many files is a copied sample.
 const REPEATED_IN: usize = 3;
 
@@ -79,13 +102,7 @@ impl Assessor {
             .iter()
             .filter(|r| !r.generic && !r.lint)
             .filter_map(|r| r.id.split('-').next().map(str::to_string))
-            .filter(|n| {
-                n.len() >= 4
-                    && !matches!(
-                        n.as_str(),
-                        "private" | "connection" | "generic" | "live" | "test"
-                    )
-            })
+            .filter(|n| n.len() >= 4 && !NOT_PROVIDERS.contains(&n.as_str()))
             .collect();
         names.sort();
         names.dedup();

@@ -10,6 +10,7 @@ mod layout;
 mod lints;
 mod mock;
 mod output;
+mod precision;
 mod providers;
 mod rules_cmd;
 mod scan;
