@@ -270,7 +270,7 @@ pub fn revoke(
         writeln!(w, "run again with --yes to make the call")?;
         return Ok(EXIT_CLEAN);
     }
-    let agent = verify::agent(options.timeout);
+    let agent = verify::agent(options.timeout, &options.local_hosts);
     match verify::call(&agent, &call) {
         Ok(status) if (200..300).contains(&status) => {
             writeln!(w, "revoked the {what}: HTTP {status}")?;

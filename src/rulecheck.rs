@@ -102,6 +102,25 @@ pub fn check(rules: &[Rule]) -> Vec<CheckFailure> {
 mod tests {
     use super::*;
 
+    /// No built-in rule sends a key to a documentation or reserved domain,
+    /// nor puts it in a URL.
+    #[test]
+    fn built_in_endpoints_are_real_hosts() {
+        let rules = crate::rules::load_embedded().expect("embedded rules load");
+        for r in &rules {
+            for c in r.verify.iter().chain(&r.revoke) {
+                let host = crate::verify::url_host(&c.url);
+                assert!(
+                    !crate::rules::is_reserved_domain(&host),
+                    "{}: {} is a reserved domain",
+                    r.id,
+                    c.url
+                );
+                assert!(!c.url.contains("{secret}"), "{}: secret in the url", r.id);
+            }
+        }
+    }
+
     #[test]
     fn every_embedded_rule_passes_its_examples() {
         let rules = crate::rules::load_embedded().expect("embedded rules load");

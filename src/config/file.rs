@@ -84,6 +84,7 @@ pub struct VerifyConfig {
 impl FileConfig {
     /// Read and parse `path`; errors name the file (and the key and line).
     pub fn load(path: &Path) -> Result<Self> {
+        crate::rules::regular_file(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("--config {}", path.display()))?;
         let mut cfg = FileConfig::parse(&text, &path.display().to_string())?;
@@ -103,14 +104,8 @@ impl FileConfig {
     /// Parse a config file's text; errors name `name` (and the key and line).
     /// Relative paths in it stay relative: [`FileConfig::load`] resolves them.
     pub fn parse(text: &str, name: &str) -> Result<Self> {
-        toml::from_str(text).map_err(|e| {
-            let msg = e
-                .to_string()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ");
-            anyhow::anyhow!("{name}: {msg}")
-        })
+        toml::from_str(text)
+            .map_err(|e| anyhow::anyhow!("{name}:{}", crate::rules::toml_error(text, &e)))
     }
 
     /// `--config FILE`, or `.keysweep.toml` in `start` or at the root of the
@@ -203,7 +198,7 @@ mod tests {
         let e = FileConfig::load(&p).unwrap_err().to_string();
         assert!(
             e.contains(".keysweep.toml")
-                && e.contains("line 3")
+                && e.contains(":3:1:")
                 && e.contains("unknown field `path`"),
             "{e}"
         );

@@ -183,6 +183,12 @@ fn verify_options(args: &VerifyArgs, rules: &[Rule], file: &FileConfig) -> Resul
             .map_err(|e| anyhow::anyhow!("--verify-endpoint {rule}=...: {e}"))?;
         options.endpoints.insert(rule.to_string(), url.to_string());
     }
+    // Only a host the user typed on the command line may be a local one.
+    for spec in &args.verify_endpoint {
+        if let Some((_, url)) = spec.split_once('=') {
+            options.local_hosts.insert(verify::url_host(url));
+        }
+    }
     Ok(options)
 }
 

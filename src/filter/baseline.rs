@@ -27,12 +27,17 @@ struct Entry {
 
 /// Read a baseline's fingerprints.
 pub fn read_baseline(path: &Path) -> Result<HashSet<String>, FilterError> {
+    crate::rules::regular_file(path)
+        .map_err(|e| FilterError(format!("--baseline {}: {e}", path.display())))?;
     let text = std::fs::read_to_string(path)
         .map_err(|e| FilterError(format!("--baseline {}: {e}", path.display())))?;
     let file: BaselineFile = serde_json::from_str(&text).map_err(|e| {
         FilterError(format!(
-            "--baseline {}: not a keysweep baseline: {e}",
-            path.display()
+            "--baseline {}:{}:{}: not a keysweep baseline: {}",
+            path.display(),
+            e.line(),
+            e.column(),
+            crate::model::without_quoted_values(&e.to_string())
         ))
     })?;
     if file.version != VERSION {

@@ -83,16 +83,17 @@ impl Filters {
 
     /// Suppress findings in paths matched by a gitignore-style file.
     pub fn with_ignore_file(mut self, path: &Path) -> Result<Self, FilterError> {
-        if !path.is_file() {
-            return Err(FilterError(format!(
-                "--ignore-file {}: no such file",
-                path.display()
-            )));
-        }
+        crate::rules::regular_file(path)
+            .map_err(|e| FilterError(format!("--ignore-file {}: {e}", path.display())))?;
         let mut b = GitignoreBuilder::new(std::env::current_dir().unwrap_or_default());
         if let Some(e) = b.add(path) {
+            // The error may quote the offending line: name the line only.
+            let line = match &e {
+                ignore::Error::WithLineNumber { line, .. } => format!(" line {line}"),
+                _ => String::new(),
+            };
             return Err(FilterError(format!(
-                "--ignore-file {}: {e}",
+                "--ignore-file {}:{line}: not a valid gitignore pattern",
                 path.display()
             )));
         }

@@ -16,6 +16,7 @@ pub use finding::*;
 pub use jwt::decode_jwt_claims;
 pub use names::{
     base_name, display_path_bytes, is_docs_like, is_dotenv_name, is_env_file, is_template,
+    without_quoted_values,
 };
 pub use scan::{Coverage, EnvCommitted, SkipReason, Skipped, Summary, Unreadable};
 pub use status::{Status, Verification};

@@ -69,6 +69,42 @@ pub fn is_docs_like(path: &str) -> bool {
     })
 }
 
+/// A parser's message with every quoted fragment (`` `x` `` or `"x"`) that
+/// is not a plain lowercase key name replaced by `…`: parse errors can quote
+/// the offending value, and the value may be a secret from the file.
+pub fn without_quoted_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(i) = rest.find(['`', '"', '\'']) {
+        let q = rest[i..].chars().next().unwrap_or('"');
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        match after.find(q) {
+            Some(j) => {
+                let inner = &after[..j];
+                let key_like = !inner.is_empty()
+                    && inner.len() <= 30
+                    && inner
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || matches!(c, '_' | '-' | '.'));
+                out.push(q);
+                out.push_str(if key_like { inner } else { "…" });
+                out.push(q);
+                rest = &after[j + 1..];
+            }
+            None => {
+                out.push(q);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    // Control characters never reach a terminal from here.
+    out.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 /// The last component of a `/`-separated path.
 pub fn base_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
@@ -98,6 +134,22 @@ pub fn display_path_bytes(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_values_leave_messages() {
+        assert_eq!(
+            without_quoted_values("unknown variant `sk_live_Zq7vR2mK9xLp`, expected `low`"),
+            "unknown variant `…`, expected `low`"
+        );
+        assert_eq!(
+            without_quoted_values("invalid type: string \"hunter2-Secret\", expected a boolean"),
+            "invalid type: string \"…\", expected a boolean"
+        );
+        assert_eq!(
+            without_quoted_values("unknown field `fail_onn`"),
+            "unknown field `fail_onn`"
+        );
+    }
 
     #[test]
     fn env_file_names() {

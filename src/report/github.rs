@@ -55,10 +55,22 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// Workflow-command data: `%`, CR and LF percent-escaped as the runner
+/// decodes them; every other control character (ESC, tab, C1) shown as
+/// `%XX`, which the runner leaves as text, so a hostile name or message
+/// cannot inject a command or drive the log viewer.
 fn data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c if c.is_control() => out.push_str(&format!("%{:02X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn property(s: &str) -> String {
@@ -71,5 +83,6 @@ mod tests {
     fn escapes_workflow_command_values() {
         assert_eq!(super::property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
         assert_eq!(super::data("x:y\r"), "x:y%0D");
+        assert_eq!(super::data("a\u{1b}[31mb\tc\u{9b}"), "a%1B[31mb%09c%9B");
     }
 }

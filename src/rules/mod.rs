@@ -43,7 +43,10 @@ pub struct HttpCheck {
     /// HTTP method.
     #[serde(default = "default_method")]
     pub method: String,
-    /// HTTPS URL of a harmless read-only endpoint (or the revoke endpoint).
+    /// HTTPS URL of a harmless read-only endpoint (or the revoke endpoint);
+    /// empty when the rule has no endpoint of its own and checks only where
+    /// the user names one (`--verify-endpoint`).
+    #[serde(default)]
     pub url: String,
     /// Request headers; values may contain `{secret}`.
     #[serde(default)]
@@ -208,7 +211,7 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
 fn parse_with(file: &str, text: &str, compile: bool) -> Result<Vec<Rule>, RuleError> {
     let parsed: RuleFile = toml::from_str(text).map_err(|e| RuleError::Parse {
         file: file.to_string(),
-        message: one_line(&e.to_string()),
+        message: toml_error(text, &e),
     })?;
     let mut rules = parsed.rules;
     for r in &mut rules {
@@ -248,6 +251,10 @@ pub fn load_path(path: &Path) -> Result<Vec<Rule>, RuleError> {
     };
     let mut all = Vec::new();
     for f in files {
+        regular_file(&f).map_err(|message| RuleError::Parse {
+            file: f.display().to_string(),
+            message,
+        })?;
         let text = std::fs::read_to_string(&f).map_err(|source| RuleError::Io {
             path: f.clone(),
             source,
@@ -275,12 +282,14 @@ pub fn ensure_unique(rules: &[Rule]) -> Result<(), RuleError> {
 /// HTTPS only (loopback overrides are given on the command line, not in
 /// rules); a known method; the secret goes somewhere.
 fn validate_http(c: &HttpCheck) -> Result<(), String> {
-    let Some(rest) = c.url.strip_prefix("https://") else {
-        return Err(format!("url must be https: {}", c.url));
-    };
-    let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-    if host.is_empty() || host.contains('{') || host.contains('@') {
-        return Err(format!("url must name a fixed host: {}", c.url));
+    if !c.url.is_empty() {
+        let Some(rest) = c.url.strip_prefix("https://") else {
+            return Err(format!("url must be https: {}", c.url));
+        };
+        let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+        if host.is_empty() || host.contains('{') || host.contains('@') {
+            return Err(format!("url must name a fixed host: {}", c.url));
+        }
     }
     if !matches!(
         c.method.as_str(),
@@ -288,13 +297,32 @@ fn validate_http(c: &HttpCheck) -> Result<(), String> {
     ) {
         return Err(format!("unknown method {}", c.method));
     }
-    let uses_secret = c.url.contains("{secret}")
-        || c.headers.values().any(|v| v.contains("{secret}"))
+    if c.url.contains("{secret}") {
+        // A URL's host and path reach DNS resolvers, proxies and logs.
+        return Err(format!(
+            "`{{secret}}` may go in headers or a body, never in the url: {}",
+            c.url.replace("{secret}", "{...}")
+        ));
+    }
+    let uses_secret = c.headers.values().any(|v| v.contains("{secret}"))
         || c.body.as_deref().is_some_and(|b| b.contains("{secret}"));
     if !uses_secret {
-        return Err("no `{secret}` in url, headers or body".into());
+        return Err("no `{secret}` in headers or body".into());
     }
     Ok(())
+}
+
+/// Reserved documentation and test domains (RFC 2606, RFC 6761): anyone can
+/// answer for them, so no built-in rule sends a key there.
+pub fn is_reserved_domain(host: &str) -> bool {
+    let h = host.split(':').next().unwrap_or(host).to_ascii_lowercase();
+    ["example.com", "example.net", "example.org"]
+        .iter()
+        .any(|d| h == *d || h.ends_with(&format!(".{d}")))
+        || [".example", ".test", ".invalid", ".localhost"]
+            .iter()
+            .any(|t| h.ends_with(t))
+        || h == "localhost"
 }
 
 /// Compile a rule's regex exactly as the matcher does (one size limit for
@@ -378,6 +406,42 @@ fn validate(r: &Rule, compile: bool) -> Result<(), RuleError> {
     }
     for ex in r.examples.iter().chain(&r.counterexamples) {
         template::expand(ex, "").map_err(|m| bad(format!("example `{ex}`: {m}")))?;
+    }
+    Ok(())
+}
+
+/// A TOML error as `line:column: message`, without the line's text (the
+/// file may hold a secret, and the parser would echo it).
+pub fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let message = crate::model::without_quoted_values(&one_line(e.message()));
+    match e.span() {
+        Some(span) => {
+            let before = &text.as_bytes()[..span.start.min(text.len())];
+            let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+            let col = 1 + before.iter().rev().take_while(|&&b| b != b'\n').count();
+            format!("{line}:{col}: {message}")
+        }
+        None => message,
+    }
+}
+
+/// Rules, config, baseline and ignore files must be regular files: never a
+/// FIFO (it would hang), a device, or a file under /proc, /sys or /dev
+/// (`/proc/self/environ` holds the process's environment).
+pub fn regular_file(path: &Path) -> Result<(), String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".to_string());
+    }
+    let real = path.canonicalize().map_err(|e| e.to_string())?;
+    if ["/proc", "/sys", "/dev"]
+        .iter()
+        .any(|p| real.starts_with(p))
+    {
+        return Err(format!(
+            "{} is a system file, not a settings file",
+            real.display()
+        ));
     }
     Ok(())
 }

@@ -4,7 +4,9 @@
 
 use super::{scrub, Status, Verification};
 use crate::rules::HttpCheck;
+use std::collections::HashSet;
 use std::io::Read;
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
 /// Largest answer body read.
@@ -13,13 +15,130 @@ const MAX_BODY: u64 = 64 * 1024;
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(5);
 
 /// An HTTP agent: the timeout applies to each request as a whole; redirects
-/// are not followed (a 3xx is an answer, never a second request).
-pub fn agent(timeout: Duration) -> ureq::Agent {
+/// are not followed (a 3xx is an answer, never a second request); every
+/// connection's addresses are checked after DNS resolution ([`Guard`]).
+pub fn agent(timeout: Duration, local_hosts: &HashSet<String>) -> ureq::Agent {
     ureq::AgentBuilder::new()
         .timeout(timeout)
         .redirects(0)
+        .resolver(Guard {
+            local_hosts: local_hosts.clone(),
+        })
         .user_agent(concat!("keysweep/", env!("CARGO_PKG_VERSION")))
         .build()
+}
+
+/// Resolves a host for a connection and refuses addresses a key must never
+/// be sent to: private ranges, link-local (cloud metadata at
+/// 169.254.169.254, fe80::/10), CGNAT, unique-local, multicast, reserved
+/// and unspecified addresses, and loopback unless the host was named on the
+/// command line with `--verify-endpoint`. ureq asks for every connection,
+/// so a name that changes its answer (DNS rebinding) is checked each time.
+struct Guard {
+    local_hosts: HashSet<String>,
+}
+
+impl ureq::Resolver for Guard {
+    fn resolve(&self, netloc: &str) -> std::io::Result<Vec<SocketAddr>> {
+        let host = netloc
+            .rsplit_once(':')
+            .map_or(netloc, |(h, _)| h)
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        let local_ok = self.local_hosts.contains(host);
+        let addrs: Vec<SocketAddr> = netloc.to_socket_addrs()?.collect();
+        let allowed: Vec<SocketAddr> = addrs
+            .iter()
+            .copied()
+            .filter(|a| match forbidden(a.ip()) {
+                None => true,
+                Some(Forbidden::Loopback) => local_ok,
+                Some(Forbidden::Other(_)) => false,
+            })
+            .collect();
+        if allowed.is_empty() {
+            let why = addrs
+                .first()
+                .and_then(|a| forbidden(a.ip()))
+                .map_or("no address".to_string(), |f| f.to_string());
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                format!("refused to connect to {host}: it resolves to {why}"),
+            ));
+        }
+        Ok(allowed)
+    }
+}
+
+/// Why an address is not a place to send a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Forbidden {
+    Loopback,
+    Other(&'static str),
+}
+
+impl std::fmt::Display for Forbidden {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Forbidden::Loopback => f.write_str("a loopback address"),
+            Forbidden::Other(what) => f.write_str(what),
+        }
+    }
+}
+
+/// The class of `ip` that verification refuses, if any.
+pub(crate) fn forbidden(ip: IpAddr) -> Option<Forbidden> {
+    use Forbidden::{Loopback, Other};
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            if v4.is_loopback() {
+                Some(Loopback)
+            } else if v4.is_private() {
+                Some(Other("a private address"))
+            } else if v4.is_link_local() {
+                Some(Other("a link-local address (cloud metadata lives there)"))
+            } else if o[0] == 100 && (64..128).contains(&o[1]) {
+                Some(Other("a carrier-grade NAT address"))
+            } else if v4.is_multicast() || v4.is_broadcast() || v4.is_unspecified() {
+                Some(Other("a multicast, broadcast or unspecified address"))
+            } else if o[0] == 0 || o[0] >= 240 || (o[0] == 192 && o[1] == 0 && o[2] == 0) {
+                Some(Other("a reserved address"))
+            } else if v4.is_documentation() || (o[0] == 198 && (o[1] == 18 || o[1] == 19)) {
+                Some(Other("a documentation or benchmarking address"))
+            } else {
+                None
+            }
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return forbidden(IpAddr::V4(v4));
+            }
+            let s = v6.segments();
+            if v6.is_loopback() {
+                Some(Loopback)
+            } else if v6.is_unspecified() || v6.is_multicast() {
+                Some(Other("an unspecified or multicast address"))
+            } else if s[0] & 0xffc0 == 0xfe80 {
+                Some(Other("a link-local address"))
+            } else if s[0] & 0xfe00 == 0xfc00 {
+                Some(Other("a unique-local address"))
+            } else if s[0] == 0x2001 && s[1] == 0x0db8 {
+                Some(Other("a documentation address"))
+            } else if s[0] == 0x0064 && s[1] == 0xff9b {
+                // NAT64 maps IPv4 into IPv6: judge the embedded address.
+                let v4 = std::net::Ipv4Addr::new(
+                    (s[6] >> 8) as u8,
+                    s[6] as u8,
+                    (s[7] >> 8) as u8,
+                    s[7] as u8,
+                );
+                forbidden(IpAddr::V4(v4)).or(None)
+            } else {
+                None
+            }
+        }
+    }
 }
 
 /// A request with the secret filled in (deliberately not `Debug`).

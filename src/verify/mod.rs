@@ -99,6 +99,9 @@ pub struct Options {
     pub endpoints: HashMap<String, String>,
     /// `--verify-provider RULE=PROVIDER` choices.
     pub providers: HashMap<String, String>,
+    /// Hosts the user named on the command line (`--verify-endpoint`):
+    /// the only ones that may resolve to loopback (tests, local mocks).
+    pub local_hosts: std::collections::HashSet<String>,
 }
 
 impl Default for Options {
@@ -110,6 +113,7 @@ impl Default for Options {
             retries: 2,
             endpoints: HashMap::new(),
             providers: HashMap::new(),
+            local_hosts: Default::default(),
         }
     }
 }
@@ -121,6 +125,23 @@ pub fn is_loopback_host(host: &str) -> bool {
         || h == "::1"
         || h.parse::<std::net::Ipv4Addr>()
             .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The host of `url` (without port or brackets).
+pub fn url_host(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if authority.starts_with('[') {
+        authority
+            .split(']')
+            .next()
+            .unwrap_or(authority)
+            .trim_start_matches('[')
+    } else {
+        authority.split(':').next().unwrap_or(authority)
+    };
+    host.to_string()
 }
 
 /// Check an endpoint override: HTTPS anywhere, plain HTTP only to loopback.
@@ -212,7 +233,7 @@ fn run_jobs(jobs: &[Job<'_>], opts: &Options) -> Vec<Verification> {
     let results: Mutex<Vec<Option<Verification>>> = Mutex::new(vec![None; jobs.len()]);
     let queue: Mutex<VecDeque<usize>> = Mutex::new((0..jobs.len()).collect());
     let hosts = HostLimiter::new(opts.per_host.max(1));
-    let agent = http::agent(opts.timeout);
+    let agent = http::agent(opts.timeout, &opts.local_hosts);
     let workers = opts.concurrency.max(1).min(jobs.len().max(1));
     std::thread::scope(|s| {
         for _ in 0..workers {
@@ -223,6 +244,14 @@ fn run_jobs(jobs: &[Job<'_>], opts: &Options) -> Vec<Verification> {
                 let job = &jobs[j];
                 let result = match job.check {
                     None => ambiguous(job),
+                    Some(check) if job.url.is_empty() => Verification {
+                        status: Status::Unknown,
+                        provider: Some(check.provider.clone()),
+                        detail: Some(format!(
+                            "the rule names no endpoint of its own: give --verify-endpoint {}=URL",
+                            job.rule.id
+                        )),
+                    },
                     Some(check) => {
                         let prepared = Prepared::new(check, &job.url, &job.secret);
                         let _slot = hosts.acquire(prepared.host());

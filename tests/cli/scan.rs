@@ -358,7 +358,7 @@ fn invalid_rules_file_names_the_file() {
         err.starts_with("keysweep: error: --rules bad.toml: bad.toml: "),
         "{err}"
     );
-    assert!(err.contains("line 3"), "{err}");
+    assert!(err.contains("3:8:"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     write(t.path(), "noregex.toml", "[[rules]]\nid = \"x\"\nname = \"n\"\ndescription = \"d\"\nseverity = \"low\"\nkeywords = [\"abc\"]\nregex = '(abc'\n");
     let (code, _, err) = scan_in(t.path(), &["--rules", "noregex.toml"]);
