@@ -78,6 +78,9 @@ pub fn pre_commit(args: &crate::cli::history::PreCommitArgs) -> Result<u8> {
 
 /// Run a scan and report; the exit code and the reported findings.
 fn scan_findings(config: &Config) -> Result<(u8, Vec<crate::model::Finding>)> {
+    if let Some(key) = config.fingerprint_key {
+        crate::model::set_fingerprint_key(key);
+    }
     let matcher = Matcher::new(&config.rules)?;
     let attributor = Attributor::new(&config.rules);
     let assessor = pipeline::Assessor::new(&config.rules);
@@ -94,6 +97,12 @@ fn scan_findings(config: &Config) -> Result<(u8, Vec<crate::model::Finding>)> {
     result.summary.hidden_low_confidence = (before - result.findings.len()) as u64;
     // Filters before verification: a suppressed key is never sent anywhere.
     result.summary.suppressed = config.filters.apply(&mut result.findings);
+    let legacy = config.filters.legacy_baseline_hits();
+    if legacy > 0 && !config.report.quiet {
+        eprintln!(
+            "keysweep: note: the baseline matched {legacy} finding(s) by their old, unkeyed fingerprints; write it again with --write-baseline to move it to keyed ones"
+        );
+    }
     if let Some(v) = &config.verify {
         verify::verify(&mut result.findings, &config.rules, &v.options);
         if v.only_verified {

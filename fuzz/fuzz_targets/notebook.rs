@@ -40,5 +40,5 @@ fuzz_target!(|data: &[u8]| {
     let (mut findings, _) = keysweep::pipeline::findings_in_blob(&env.matcher, &blob);
     // `finish` drains what `observe` collected, so the shared `Lints` stays empty.
     env.lints.observe(&blob, &findings);
-    env.lints.finish(&mut findings, &[]);
+    env.lints.finish(&mut findings, &[], &[]);
 });

@@ -1,10 +1,19 @@
-//! `.keysweep.toml`: settings a repository keeps with its code.
+//! Settings files and how far each is trusted.
 //!
-//! Looked for in the current directory, then at the root of the git work
-//! tree (or `--config FILE`; `--no-config` skips it). Flags given on the
-//! command line win over the file. Unknown keys are errors that name the key
-//! and the file, so a typo never silently disables a setting. Relative paths
-//! in the file are relative to the file.
+//! Trusted: a file named with `--config FILE`, and the user's own
+//! `$XDG_CONFIG_HOME/keysweep/config.toml` (`~/.config/keysweep/config.toml`).
+//! Not trusted: the scanned repository's `.keysweep.toml` (in the current
+//! directory or at the work tree's root; `--no-config` ignores it), which
+//! came with code the user may not have written. It may narrow what is
+//! reported (allowlists, disabled rules, a baseline, an ignore file; each
+//! suppression is counted under its name), but it may not set verification
+//! endpoints or providers, and every file it names must be a regular file
+//! inside the repository (no absolute path, no `..`, no symlink out). What
+//! it may not do is refused with a one-line warning naming the file and the
+//! key, and the rest of the file still applies. Rules it adds lose their
+//! verification tables. Flags on the command line win over every file.
+//! Unknown keys are errors naming the key, file, line and column; relative
+//! paths are relative to the file.
 
 use crate::model::Severity;
 use anyhow::{Context, Result};
@@ -46,6 +55,108 @@ pub struct FileConfig {
     /// Where the file was read from (set by the loader).
     #[serde(skip)]
     pub origin: Option<PathBuf>,
+    /// The user's own file (or `--config`), not the scanned repository's.
+    #[serde(skip)]
+    pub trusted: bool,
+}
+
+/// The settings files in effect for one scan.
+#[derive(Debug, Default)]
+pub struct Settings {
+    /// `--config FILE` or the user's own config (trusted), or empty.
+    pub user: FileConfig,
+    /// The scanned repository's `.keysweep.toml` (not trusted).
+    pub repo: Option<FileConfig>,
+    /// What the repository's file asked for and was refused, one line each.
+    pub refused: Vec<String>,
+}
+
+impl Settings {
+    /// Find the files: `--config FILE` alone when given; else the user's
+    /// config and (unless `skip_repo`) the repository's `.keysweep.toml`
+    /// looked for from `start`.
+    pub fn discover(explicit: Option<&Path>, skip_repo: bool, start: &Path) -> Result<Self> {
+        if let Some(p) = explicit {
+            let mut user = FileConfig::load(p)?;
+            user.trusted = true;
+            return Ok(Settings {
+                user,
+                ..Settings::default()
+            });
+        }
+        let mut s = Settings::default();
+        if let Some(p) = user_config_path().filter(|p| p.is_file()) {
+            s.user = FileConfig::load(&p)?;
+            s.user.trusted = true;
+        }
+        if !skip_repo {
+            if let Some((path, root)) = repo_config_path(start) {
+                let mut repo = FileConfig::load(&path)?;
+                s.refused = repo.restrict(&root);
+                s.repo = Some(repo);
+            }
+        }
+        Ok(s)
+    }
+
+    /// Settings read from a commit (the base of a range): the file's text,
+    /// and the files it names read by `read` (repository-relative paths).
+    pub fn from_commit(
+        user_explicit: Option<&Path>,
+        text: Option<&str>,
+        name: &str,
+    ) -> Result<Self> {
+        let mut s = Settings::discover(user_explicit, true, Path::new("."))?;
+        if user_explicit.is_some() {
+            return Ok(s);
+        }
+        if let Some(text) = text {
+            let mut repo = FileConfig::parse(text, name)?;
+            repo.origin = Some(PathBuf::from(name));
+            let mut refused = Vec::new();
+            if !repo.verify.endpoints.is_empty() || !repo.verify.providers.is_empty() {
+                refused.push(format!(
+                    "{name}: [verify] endpoints/providers: a scanned repository's config may not choose where keys are sent (ignored)"
+                ));
+                repo.verify.endpoints.clear();
+                repo.verify.providers.clear();
+            }
+            if !repo.rules.is_empty() {
+                refused.push(format!(
+                    "{name}: rules: rules files from the base commit are not loaded (ignored)"
+                ));
+                repo.rules.clear();
+            }
+            s.refused = refused;
+            s.repo = Some(repo);
+        }
+        Ok(s)
+    }
+}
+
+/// `$XDG_CONFIG_HOME/keysweep/config.toml`, else `~/.config/keysweep/config.toml`.
+pub fn user_config_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("keysweep").join("config.toml"))
+}
+
+/// The repository's `.keysweep.toml` for a scan starting at `start` (here,
+/// or at the work tree's root), with the directory it may name files in.
+fn repo_config_path(start: &Path) -> Option<(PathBuf, PathBuf)> {
+    let root = gix::discover(start)
+        .ok()
+        .and_then(|r| r.workdir().map(Path::to_path_buf));
+    let here = start.join(CONFIG_NAME);
+    if here.is_file() {
+        let dir = root.unwrap_or_else(|| start.to_path_buf());
+        return Some((here, dir));
+    }
+    let root = root?;
+    let at_root = root.join(CONFIG_NAME);
+    at_root.is_file().then_some((at_root, root))
 }
 
 /// `[allow]`: findings to suppress.
@@ -108,6 +219,45 @@ impl FileConfig {
             .map_err(|e| anyhow::anyhow!("{name}:{}", crate::rules::toml_error(text, &e)))
     }
 
+    /// Apply the limits of a scanned repository's file (see the module
+    /// comment); returns what was refused, one line each.
+    pub fn restrict(&mut self, root: &Path) -> Vec<String> {
+        let name = self.origin_name();
+        let mut refused = Vec::new();
+        if !self.verify.endpoints.is_empty() || !self.verify.providers.is_empty() {
+            refused.push(format!(
+                "{name}: [verify] endpoints/providers: a scanned repository's config may not choose where keys are sent (ignored)"
+            ));
+            self.verify.endpoints.clear();
+            self.verify.providers.clear();
+        }
+        let inside = |p: &Path, key: &str, refused: &mut Vec<String>| -> bool {
+            match contained(p, root) {
+                Ok(()) => true,
+                Err(why) => {
+                    refused.push(format!("{name}: {key} {}: {why} (ignored)", p.display()));
+                    false
+                }
+            }
+        };
+        let rules = std::mem::take(&mut self.rules);
+        self.rules = rules
+            .into_iter()
+            .filter(|p| inside(p, "rules", &mut refused))
+            .collect();
+        if let Some(b) = self.baseline.take() {
+            if inside(&b, "baseline", &mut refused) {
+                self.baseline = Some(b);
+            }
+        }
+        if let Some(i) = self.ignore_file.take() {
+            if inside(&i, "ignore_file", &mut refused) {
+                self.ignore_file = Some(i);
+            }
+        }
+        refused
+    }
+
     /// `--config FILE`, or `.keysweep.toml` in `start` or at the root of the
     /// git work tree containing it; the default (empty) config otherwise.
     pub fn discover(explicit: Option<&Path>, skip: bool, start: &Path) -> Result<Self> {
@@ -138,6 +288,25 @@ impl FileConfig {
             .as_ref()
             .map_or_else(|| CONFIG_NAME.to_string(), |p| p.display().to_string())
     }
+}
+
+/// A path a repository's file names must stay inside `root`: relative, no
+/// `..`, and (following symlinks) inside it, a regular file.
+fn contained(p: &Path, root: &Path) -> Result<(), String> {
+    if p.components()
+        .any(|c| matches!(c, std::path::Component::ParentDir))
+    {
+        return Err("a path with `..`".into());
+    }
+    let real = p.canonicalize().map_err(|e| e.to_string())?;
+    let root = root.canonicalize().map_err(|e| e.to_string())?;
+    if !real.starts_with(&root) {
+        return Err("outside the repository".into());
+    }
+    if !real.is_file() && !real.is_dir() {
+        return Err("not a regular file".into());
+    }
+    Ok(())
 }
 
 /// The starter file `keysweep init` writes.

@@ -5,9 +5,7 @@
 //! and builds what the pipeline runs with: a source, the rules and the report
 //! options. Every error names the argument or file it is about.
 
-use crate::cli::history::{
-    GateArgs, HistoryArgs, PreCommitArgs, PrePushArgs, RevokeArgs, StagedArgs,
-};
+use crate::cli::history::{HistoryArgs, RevokeArgs, StagedArgs};
 use crate::cli::scan::{
     ColorChoice, ConfigArgs, ExitArgs, LintArgs, OutputArgs, RuleArgs, ScanArgs, VerifyArgs,
 };
@@ -24,8 +22,11 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 mod file;
+mod gates;
 
-pub use file::{FileConfig, CONFIG_NAME, STARTER};
+use gates::{range_settings, CommitFiles};
+
+pub use file::{FileConfig, Settings, CONFIG_NAME, STARTER};
 
 /// Everything a scanning command needs, validated.
 #[derive(Debug)]
@@ -44,10 +45,14 @@ pub struct Config {
     pub filters: Filters,
     /// `--write-baseline FILE`.
     pub write_baseline: Option<PathBuf>,
+    /// The key fingerprints are made with (from the repository's root
+    /// commit); `None` outside a repository.
+    pub fingerprint_key: Option<[u8; 32]>,
 }
 
 /// What every scanning command shares, built from flags and `.keysweep.toml`.
 struct Shared {
+    fingerprint_key: Option<[u8; 32]>,
     rules: Vec<Rule>,
     report: ReportOptions,
     verify: Option<VerifySettings>,
@@ -67,36 +72,86 @@ struct Flags<'a> {
 }
 
 impl Shared {
-    /// Read `.keysweep.toml` (looked for from `start`), merge the flags over it.
+    /// Find the settings files (looked for from `start`), merge the flags over them.
     fn new(flags: Flags<'_>, start: &Path) -> Result<Self> {
-        let file = FileConfig::discover(
+        let settings = Settings::discover(
             flags.config.config.as_deref(),
             flags.config.no_config,
             start,
         )?;
-        let rules = select_rules_with(flags.rules, &file)?;
-        let origin = file.origin_name();
+        let mut shared = Self::from_settings(flags, settings, &CommitFiles::default())?;
+        shared.fingerprint_key = crate::sources::fingerprint_key(start);
+        Ok(shared)
+    }
+
+    /// Flags over the user's (trusted) and the repository's (narrowing only)
+    /// settings; `commit` holds the repository's files when they come from
+    /// a commit (a range's base) rather than the work tree.
+    fn from_settings(flags: Flags<'_>, settings: Settings, commit: &CommitFiles) -> Result<Self> {
+        for line in &settings.refused {
+            eprintln!("keysweep: warning: {line}");
+        }
+        let user = &settings.user;
+        let repo = settings.repo.as_ref();
+        let rules = select_rules_with(flags.rules, user, repo)?;
         let mut filters = Filters::default().with_allowlists(
-            &origin,
-            &file.allow.paths,
-            &file.allow.secrets,
-            &file.allow.stopwords,
+            &user.origin_name(),
+            &user.allow.paths,
+            &user.allow.secrets,
+            &user.allow.stopwords,
         )?;
-        if let Some(b) = flags.config.baseline.as_ref().or(file.baseline.as_ref()) {
-            filters = filters.with_baseline(read_baseline(b)?);
+        if let Some(r) = repo {
+            let label = format!("repository config {}", r.origin_name());
+            filters = filters
+                .with_allowlists(&label, &r.allow.paths, &r.allow.secrets, &r.allow.stopwords)?
+                .with_disabled(&label, &r.disable);
+        }
+        let repo_label = |what: &str| {
+            repo.map_or_else(String::new, |r| {
+                format!("repository config {}: {what}", r.origin_name())
+            })
+        };
+        if let Some(b) = &flags.config.baseline {
+            filters =
+                filters.with_baseline(read_baseline(b)?, &format!("baseline {}", b.display()));
+        } else if let Some(b) = &user.baseline {
+            filters =
+                filters.with_baseline(read_baseline(b)?, &format!("baseline {}", b.display()));
+        } else if let Some(text) = &commit.baseline {
+            filters = filters.with_baseline(
+                crate::filter::parse_baseline(&repo_label("baseline"), text)?,
+                &repo_label("baseline"),
+            );
+        } else if let Some(b) = repo.and_then(|r| r.baseline.as_ref()) {
+            filters = filters.with_baseline(read_baseline(b)?, &repo_label("baseline"));
         }
         if let Some(i) = flags
             .config
             .ignore_file
             .as_ref()
-            .or(file.ignore_file.as_ref())
+            .or(user.ignore_file.as_ref())
         {
             filters = filters.with_ignore_file(i)?;
+        } else if let Some(text) = &commit.ignore_file {
+            filters = filters.with_ignore_text(&repo_label("ignore_file"), text)?;
+        } else if let Some(i) = repo.and_then(|r| r.ignore_file.as_ref()) {
+            filters = filters.with_ignore_file_labelled(i, &repo_label("ignore_file"))?;
         }
+        let fail_on = flags
+            .exit
+            .fail_on
+            .or(user.fail_on)
+            .or(repo.and_then(|r| r.fail_on));
+        let max_key_age = flags
+            .lints
+            .max_key_age
+            .or(user.max_key_age)
+            .or(repo.and_then(|r| r.max_key_age));
         Ok(Shared {
-            verify: VerifySettings::from_args(flags.verify, &rules, &file)?,
-            report: ReportOptions::new(flags.output, flags.exit, &file),
-            max_key_age: flags.lints.max_key_age.or(file.max_key_age).unwrap_or(90),
+            fingerprint_key: None,
+            verify: VerifySettings::from_args(flags.verify, &rules, user)?,
+            report: ReportOptions::new(flags.output, flags.exit, fail_on),
+            max_key_age: max_key_age.unwrap_or(90),
             write_baseline: flags.config.write_baseline.clone(),
             filters,
             rules,
@@ -112,6 +167,7 @@ impl Shared {
             verify: self.verify,
             filters: self.filters,
             write_baseline: self.write_baseline,
+            fingerprint_key: self.fingerprint_key,
         }
     }
 }
@@ -257,7 +313,7 @@ pub struct ReportOptions {
 }
 
 impl ReportOptions {
-    fn new(out: &OutputArgs, exit: &ExitArgs, file: &FileConfig) -> Self {
+    fn new(out: &OutputArgs, exit: &ExitArgs, fail_on: Option<Severity>) -> Self {
         let color_report = match out.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
@@ -278,7 +334,7 @@ impl ReportOptions {
             show_secrets: out.show_secrets,
             quiet: out.quiet,
             verbose: out.verbose,
-            fail_on: exit.fail_on.or(file.fail_on).unwrap_or(Severity::Low),
+            fail_on: exit.fail_on.or(fail_on).unwrap_or(Severity::Low),
             exit_zero: exit.exit_zero,
             min_confidence: out.confidence,
         }
@@ -338,17 +394,18 @@ impl Config {
                 args.repo.display()
             );
         }
-        let shared = Shared::new(
-            Flags {
-                rules: &args.rules,
-                lints: &args.lints,
-                verify: &args.verify,
-                config: &args.config,
-                output: &args.output,
-                exit: &args.exit,
-            },
-            &args.repo,
-        )?;
+        let flags = Flags {
+            rules: &args.rules,
+            lints: &args.lints,
+            verify: &args.verify,
+            config: &args.config,
+            output: &args.output,
+            exit: &args.exit,
+        };
+        let (shared, watched) = match &mode {
+            HistoryMode::Range(range) => range_settings(flags, &args.repo, range)?,
+            HistoryMode::All { .. } => (Shared::new(flags, &args.repo)?, Vec::new()),
+        };
         let progress = !args.output.quiet && std::io::stderr().is_terminal();
         let source = HistorySource::new(
             args.repo.clone(),
@@ -358,16 +415,17 @@ impl Config {
             progress,
             lint_severity(&shared.rules, ENV_FILE_IN_HISTORY).is_some(),
         )?
-        .with_paths(&args.paths)?;
+        .with_paths(&args.paths)?
+        .with_watched(watched);
         let lints = lints(&shared.rules, shared.max_key_age);
         Ok(shared.into_config(SourceSpec::History(Box::new(source)), lints))
     }
 
     /// `keysweep revoke`: the scan that finds the fingerprint (no lints).
     pub fn revoke(args: &RevokeArgs) -> Result<(Self, verify::Options)> {
-        let file = FileConfig::discover(None, false, Path::new("."))?;
-        let rules = select_rules_with(&args.rules, &file)?;
-        let options = verify_options(&args.verify, &rules, &file)?;
+        let settings = Settings::discover(None, false, Path::new("."))?;
+        let rules = select_rules_with(&args.rules, &settings.user, settings.repo.as_ref())?;
+        let options = verify_options(&args.verify, &rules, &settings.user)?;
         let paths = if args.paths.is_empty() {
             vec![PathBuf::from(".")]
         } else {
@@ -422,11 +480,15 @@ impl Config {
             Config {
                 source,
                 lints: Lints::new(&[], 90, 0),
-                report: ReportOptions::new(&quiet, &exit, &file),
+                report: ReportOptions::new(&quiet, &exit, None),
                 rules,
                 verify: None,
                 filters: Filters::default(),
                 write_baseline: None,
+                // The same key as the scan the fingerprint came from.
+                fingerprint_key: crate::sources::fingerprint_key(
+                    args.paths.first().map_or(Path::new("."), |p| p.as_path()),
+                ),
             },
             options,
         ))
@@ -449,108 +511,6 @@ impl Config {
         )?;
         let lints = lints(&shared.rules, shared.max_key_age);
         Ok(shared.into_config(SourceSpec::Staged(source), lints))
-    }
-}
-
-impl Config {
-    /// `keysweep pre-push`: the commits the refs on `input` push, or `None`
-    /// when the push sends none (only deletions).
-    pub fn pre_push(args: &PrePushArgs, input: &str) -> Result<Option<Self>> {
-        let repo = Path::new(".");
-        let Some(range) = CommitRange::for_push(repo, args.remote.as_deref(), input)? else {
-            return Ok(None);
-        };
-        Self::gate_range(&args.gate, range).map(Some)
-    }
-
-    /// `keysweep pre-commit` (the pre-commit framework's hook): the ref range
-    /// the framework names, else the staged content inside a commit, else
-    /// the files it passes; `None` when it passes none.
-    pub fn pre_commit(args: &PreCommitArgs) -> Result<Option<Self>> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        if let (Some(from), Some(to)) = (var("PRE_COMMIT_FROM_REF"), var("PRE_COMMIT_TO_REF")) {
-            let range = CommitRange {
-                label: format!("{from}..{to}"),
-                tips: vec![to],
-                hide: vec![from],
-                hide_remote: None,
-            };
-            return Self::gate_range(&args.gate, range).map(Some);
-        }
-        if let (Some(remote), Some(branch)) = (
-            var("PRE_COMMIT_REMOTE_NAME"),
-            var("PRE_COMMIT_LOCAL_BRANCH"),
-        ) {
-            // A pre-push of a branch whose history the remote has none of:
-            // every commit it sends, not just the files at its tip.
-            let range = CommitRange {
-                label: format!("{branch} (not on {remote})"),
-                tips: vec![branch],
-                hide: Vec::new(),
-                hide_remote: Some(remote),
-            };
-            return Self::gate_range(&args.gate, range).map(Some);
-        }
-        let g = &args.gate;
-        let flags = Flags {
-            rules: &g.rules,
-            lints: &g.lints,
-            verify: &g.verify,
-            config: &g.config,
-            output: &g.output,
-            exit: &g.exit,
-        };
-        if std::env::var_os("GIT_INDEX_FILE").is_some() {
-            // Inside git's commit hook: exactly what is being committed.
-            let source = StagedSource::new(PathBuf::from("."), g.max_file_size)?;
-            let shared = Shared::new(flags, Path::new("."))?;
-            let lints = lints(&shared.rules, shared.max_key_age);
-            return Ok(Some(shared.into_config(SourceSpec::Staged(source), lints)));
-        }
-        if args.files.is_empty() {
-            return Ok(None);
-        }
-        for f in &args.files {
-            if std::fs::symlink_metadata(f).is_err() {
-                bail!("{}: no such file or directory", f.display());
-            }
-        }
-        let shared = Shared::new(flags, Path::new("."))?;
-        let lints = lints(&shared.rules, shared.max_key_age);
-        let source = SourceSpec::Tree(TreeSource {
-            paths: args.files.clone(),
-            no_ignore: false,
-            follow: false,
-            threads: threads(None)?,
-            max_file_size: g.max_file_size,
-        });
-        Ok(Some(shared.into_config(source, lints)))
-    }
-
-    /// A gate over a commit range in the current repository.
-    fn gate_range(g: &GateArgs, range: CommitRange) -> Result<Self> {
-        let repo = PathBuf::from(".");
-        let shared = Shared::new(
-            Flags {
-                rules: &g.rules,
-                lints: &g.lints,
-                verify: &g.verify,
-                config: &g.config,
-                output: &g.output,
-                exit: &g.exit,
-            },
-            &repo,
-        )?;
-        let source = HistorySource::new(
-            repo,
-            HistoryMode::Range(range),
-            threads(None)?,
-            g.max_file_size,
-            false,
-            false,
-        )?;
-        let lints = lints(&shared.rules, shared.max_key_age);
-        Ok(shared.into_config(SourceSpec::History(Box::new(source)), lints))
     }
 }
 
@@ -584,17 +544,41 @@ fn color_allowed() -> bool {
 /// Built-in rules plus `--rules` files, narrowed by `--rule` / `--disable-rule`
 /// (`rules list` reads no config file).
 pub fn select_rules(args: &RuleArgs) -> Result<Vec<Rule>> {
-    select_rules_with(args, &FileConfig::default())
+    select_rules_with(args, &FileConfig::default(), None)
 }
 
-/// Built-in rules, the config's and `--rules` files, narrowed by `--rule`,
-/// `--disable-rule` and the config's `disable`.
-fn select_rules_with(args: &RuleArgs, file: &FileConfig) -> Result<Vec<Rule>> {
+/// Built-in rules, the configs' and `--rules` files, narrowed by `--rule`,
+/// `--disable-rule` and the user's `disable` (a repository's `disable` is a
+/// counted filter instead, and its rules lose their verification tables).
+fn select_rules_with(
+    args: &RuleArgs,
+    user: &FileConfig,
+    repo: Option<&FileConfig>,
+) -> Result<Vec<Rule>> {
     let mut all = rules::load_embedded().context("built-in rules")?;
-    for path in &file.rules {
+    for path in &user.rules {
         let extra = rules::load_path(path)
-            .with_context(|| format!("{}: rules {}", file.origin_name(), path.display()))?;
+            .with_context(|| format!("{}: rules {}", user.origin_name(), path.display()))?;
         all.extend(extra);
+    }
+    if let Some(r) = repo {
+        for path in &r.rules {
+            let extra = rules::load_path(path)
+                .with_context(|| format!("{}: rules {}", r.origin_name(), path.display()))?;
+            for mut rule in extra {
+                if !rule.verify.is_empty() || rule.revoke.is_some() {
+                    eprintln!(
+                        "keysweep: warning: {}: rules {}: rule `{}`: verification and revocation tables from a scanned repository are not used",
+                        r.origin_name(),
+                        path.display(),
+                        rule.id
+                    );
+                    rule.verify.clear();
+                    rule.revoke = None;
+                }
+                all.push(rule);
+            }
+        }
     }
     for path in &args.rules {
         let extra =
@@ -608,11 +592,14 @@ fn select_rules_with(args: &RuleArgs, file: &FileConfig) -> Result<Vec<Rule>> {
             bail!("unknown rule id `{id}` (see `keysweep rules list`)");
         }
     }
-    for id in &file.disable {
-        if !known.contains(id.as_str()) {
-            bail!("{}: disable: unknown rule id `{id}`", file.origin_name());
+    for file in std::iter::once(user).chain(repo) {
+        for id in &file.disable {
+            if !known.contains(id.as_str()) {
+                bail!("{}: disable: unknown rule id `{id}`", file.origin_name());
+            }
         }
     }
+    let file = user;
     let only: HashSet<&str> = args.only.iter().map(String::as_str).collect();
     let disabled: HashSet<&str> = args
         .disable

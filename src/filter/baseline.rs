@@ -31,10 +31,14 @@ pub fn read_baseline(path: &Path) -> Result<HashSet<String>, FilterError> {
         .map_err(|e| FilterError(format!("--baseline {}: {e}", path.display())))?;
     let text = std::fs::read_to_string(path)
         .map_err(|e| FilterError(format!("--baseline {}: {e}", path.display())))?;
-    let file: BaselineFile = serde_json::from_str(&text).map_err(|e| {
+    parse_baseline(&format!("--baseline {}", path.display()), &text)
+}
+
+/// Parse a baseline's text; errors name `name` and the line and column.
+pub fn parse_baseline(name: &str, text: &str) -> Result<HashSet<String>, FilterError> {
+    let file: BaselineFile = serde_json::from_str(text).map_err(|e| {
         FilterError(format!(
-            "--baseline {}:{}:{}: not a keysweep baseline: {}",
-            path.display(),
+            "{name}:{}:{}: not a keysweep baseline: {}",
             e.line(),
             e.column(),
             crate::model::without_quoted_values(&e.to_string())
@@ -42,8 +46,7 @@ pub fn read_baseline(path: &Path) -> Result<HashSet<String>, FilterError> {
     })?;
     if file.version != VERSION {
         return Err(FilterError(format!(
-            "--baseline {}: version {} (this keysweep reads version {VERSION})",
-            path.display(),
+            "{name}: version {} (this keysweep reads version {VERSION})",
             file.version
         )));
     }

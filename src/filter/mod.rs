@@ -1,14 +1,17 @@
 //! Filters: findings the user has already reviewed and silenced.
 //!
-//! Four ways, each counted in the summary (never a silent drop): the inline
-//! `keysweep:allow` marker on the matched line; a baseline file of accepted
-//! fingerprints; the config's allowlists (path globs, secret regexes,
-//! stopwords); and a gitignore-style ignore file. Filters run before
-//! verification, so a suppressed key is never sent to a provider.
+//! Five ways, each counted in the summary by filter and by where it came
+//! from (never a silent drop): the inline `keysweep:allow` marker on the
+//! matched line; a baseline file of accepted fingerprints; a config's
+//! allowlists (path globs, secret regexes, stopwords); rules a scanned
+//! repository's config disables (its findings are dropped here, visibly,
+//! rather than never looked for); and a gitignore-style ignore file.
+//! Filters run before verification, so a suppressed key is never sent to a
+//! provider.
 
 mod baseline;
 
-pub use baseline::{read_baseline, write_baseline};
+pub use baseline::{parse_baseline, read_baseline, write_baseline};
 
 use crate::model::Finding;
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -29,10 +32,20 @@ pub fn inline_allowed(line: &[u8]) -> bool {
 #[derive(Debug, Default)]
 pub struct Filters {
     baseline: HashSet<String>,
+    baseline_label: String,
+    layers: Vec<Layer>,
+    ignore_file: Option<(Gitignore, String)>,
+    legacy_hits: std::sync::atomic::AtomicU64,
+}
+
+/// One config's allowlists and disabled rules, with where they came from.
+#[derive(Debug)]
+struct Layer {
+    origin: String,
     paths: Option<GlobSet>,
     secrets: Option<RegexSet>,
     stopwords: Vec<String>,
-    ignore_file: Option<Gitignore>,
+    disabled: HashSet<String>,
 }
 
 /// A filter that cannot be built; the message names the file or setting.
@@ -41,9 +54,26 @@ pub struct Filters {
 pub struct FilterError(pub String);
 
 impl Filters {
-    /// Suppress findings whose fingerprint is in `baseline`.
-    pub fn with_baseline(mut self, baseline: HashSet<String>) -> Self {
+    /// Suppress findings whose fingerprint is in `baseline`; `label` names
+    /// it in the summary.
+    pub fn with_baseline(mut self, baseline: HashSet<String>, label: &str) -> Self {
         self.baseline = baseline;
+        self.baseline_label = label.to_string();
+        self
+    }
+
+    /// Drop (and count) findings of these rules: a scanned repository's
+    /// `disable` list.
+    pub fn with_disabled(mut self, origin: &str, rules: &[String]) -> Self {
+        if !rules.is_empty() {
+            self.layers.push(Layer {
+                origin: origin.to_string(),
+                paths: None,
+                secrets: None,
+                stopwords: Vec::new(),
+                disabled: rules.iter().cloned().collect(),
+            });
+        }
         self
     }
 
@@ -56,6 +86,13 @@ impl Filters {
         secrets: &[String],
         stopwords: &[String],
     ) -> Result<Self, FilterError> {
+        let mut layer = Layer {
+            origin: origin.to_string(),
+            paths: None,
+            secrets: None,
+            stopwords: Vec::new(),
+            disabled: HashSet::new(),
+        };
         if !paths.is_empty() {
             let mut b = GlobSetBuilder::new();
             for p in paths {
@@ -64,25 +101,38 @@ impl Filters {
                         .map_err(|e| FilterError(format!("{origin}: allow.paths `{p}`: {e}")))?,
                 );
             }
-            self.paths = Some(
+            layer.paths = Some(
                 b.build()
                     .map_err(|e| FilterError(format!("{origin}: allow.paths: {e}")))?,
             );
         }
         if !secrets.is_empty() {
-            self.secrets = Some(RegexSet::new(secrets).map_err(|e| {
+            layer.secrets = Some(RegexSet::new(secrets).map_err(|e| {
                 FilterError(format!(
                     "{origin}: allow.secrets: {}",
                     e.to_string().lines().last().unwrap_or("")
                 ))
             })?);
         }
-        self.stopwords = stopwords.iter().map(|s| s.to_lowercase()).collect();
+        layer.stopwords = stopwords.iter().map(|s| s.to_lowercase()).collect();
+        if layer.paths.is_some() || layer.secrets.is_some() || !layer.stopwords.is_empty() {
+            self.layers.push(layer);
+        }
         Ok(self)
     }
 
     /// Suppress findings in paths matched by a gitignore-style file.
-    pub fn with_ignore_file(mut self, path: &Path) -> Result<Self, FilterError> {
+    pub fn with_ignore_file(self, path: &Path) -> Result<Self, FilterError> {
+        let label = format!("ignore file {}", path.display());
+        self.with_ignore_file_labelled(path, &label)
+    }
+
+    /// [`Filters::with_ignore_file`], named `label` in the summary.
+    pub fn with_ignore_file_labelled(
+        mut self,
+        path: &Path,
+        label: &str,
+    ) -> Result<Self, FilterError> {
         crate::rules::regular_file(path)
             .map_err(|e| FilterError(format!("--ignore-file {}: {e}", path.display())))?;
         let mut b = GitignoreBuilder::new(std::env::current_dir().unwrap_or_default());
@@ -100,8 +150,33 @@ impl Filters {
         let gi = b
             .build()
             .map_err(|e| FilterError(format!("--ignore-file {}: {e}", path.display())))?;
-        self.ignore_file = Some(gi);
+        self.ignore_file = Some((gi, label.to_string()));
         Ok(self)
+    }
+
+    /// Suppress findings in paths matched by gitignore-style `text` (an
+    /// ignore file read from a commit); `name` for messages and the summary.
+    pub fn with_ignore_text(mut self, name: &str, text: &str) -> Result<Self, FilterError> {
+        let mut b = GitignoreBuilder::new(std::env::current_dir().unwrap_or_default());
+        for (n, line) in text.lines().enumerate() {
+            b.add_line(None, line).map_err(|_| {
+                FilterError(format!(
+                    "{name}: line {}: not a valid gitignore pattern",
+                    n + 1
+                ))
+            })?;
+        }
+        let gi = b
+            .build()
+            .map_err(|_| FilterError(format!("{name}: not a valid ignore file")))?;
+        self.ignore_file = Some((gi, format!("ignore file {name}")));
+        Ok(self)
+    }
+
+    /// How many findings the baseline matched by their old unkeyed
+    /// fingerprint (a baseline to rewrite).
+    pub fn legacy_baseline_hits(&self) -> u64 {
+        self.legacy_hits.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Drop suppressed findings; return how many each filter took.
@@ -109,7 +184,7 @@ impl Filters {
         let mut counts: BTreeMap<String, u64> = BTreeMap::new();
         findings.retain(|f| match self.reason(f) {
             Some(why) => {
-                *counts.entry(why.to_string()).or_insert(0) += 1;
+                *counts.entry(why).or_insert(0) += 1;
                 false
             }
             None => true,
@@ -117,25 +192,38 @@ impl Filters {
         counts
     }
 
-    fn reason(&self, f: &Finding) -> Option<&'static str> {
-        if self.baseline.contains(&f.fingerprint) {
-            return Some("baseline");
+    fn reason(&self, f: &Finding) -> Option<String> {
+        if self.baseline.contains(&f.fingerprint)
+            || self.baseline.contains(&crate::model::legacy_fingerprint(
+                &f.rule_id, &f.secret, &f.path,
+            ))
+        {
+            return Some(self.baseline_label.clone());
         }
-        if self.paths.as_ref().is_some_and(|g| g.is_match(&f.path)) {
-            return Some("allow.paths");
-        }
-        if !f.secret.is_empty() {
-            if self.secrets.as_ref().is_some_and(|r| r.is_match(&f.secret)) {
-                return Some("allow.secrets");
+        for layer in &self.layers {
+            if layer.disabled.contains(&f.rule_id) {
+                return Some(format!("{}: disable", layer.origin));
             }
-            let lower = f.secret.to_lowercase();
-            if self.stopwords.iter().any(|w| lower.contains(w.as_str())) {
-                return Some("allow.stopwords");
+            if layer.paths.as_ref().is_some_and(|g| g.is_match(&f.path)) {
+                return Some(format!("{}: allow.paths", layer.origin));
+            }
+            if !f.secret.is_empty() {
+                if layer
+                    .secrets
+                    .as_ref()
+                    .is_some_and(|r| r.is_match(&f.secret))
+                {
+                    return Some(format!("{}: allow.secrets", layer.origin));
+                }
+                let lower = f.secret.to_lowercase();
+                if layer.stopwords.iter().any(|w| lower.contains(w.as_str())) {
+                    return Some(format!("{}: allow.stopwords", layer.origin));
+                }
             }
         }
-        if let Some(gi) = &self.ignore_file {
+        if let Some((gi, label)) = &self.ignore_file {
             if gi.matched_path_or_any_parents(&f.path, false).is_ignore() {
-                return Some("ignore file");
+                return Some(label.clone());
             }
         }
         None

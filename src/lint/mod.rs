@@ -30,6 +30,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
+/// Rule id: a range changes keysweep's own settings (config, baseline,
+/// ignore file).
+pub const SETTINGS_CHANGED: &str = "settings-changed-in-range";
 /// Rule id: a `.env` file was committed at some point in history.
 pub const ENV_FILE_IN_HISTORY: &str = "env-file-in-history";
 /// Rule id: a `.env` file in a work tree that git does not ignore, or tracks.
@@ -190,8 +193,20 @@ impl Lints {
 
     /// Add the lint findings to `findings` (the scan's, before sorting);
     /// `committed` are the `.env` files a history scan found committed.
-    pub fn finish(&self, findings: &mut Vec<Finding>, committed: &[EnvCommitted]) {
+    pub fn finish(
+        &self,
+        findings: &mut Vec<Finding>,
+        committed: &[EnvCommitted],
+        settings_changed: &[EnvCommitted],
+    ) {
         let mut out = Vec::new();
+        if let Some(severity) = self.on(SETTINGS_CHANGED) {
+            out.extend(
+                settings_changed
+                    .iter()
+                    .map(|c| settings_change(c, severity)),
+            );
+        }
         if let Some(severity) = self.on(ENV_FILE_IN_HISTORY) {
             out.extend(committed.iter().map(|c| env_file_in_history(c, severity)));
         }
@@ -388,6 +403,21 @@ fn lint_at(f: &Finding, rule: &str, severity: Severity, message: String) -> Find
         message: Some(message),
         ..f.clone()
     }
+}
+
+/// `settings-changed-in-range`: a commit in the range edits a settings file.
+fn settings_change(c: &EnvCommitted, severity: Severity) -> Finding {
+    let mut f = env_file_in_history(c, severity);
+    let short = &c.commit.commit[..c.commit.commit.len().min(12)];
+    f.rule_id = SETTINGS_CHANGED.to_string();
+    f.fingerprint = fingerprint(SETTINGS_CHANGED, "", &c.path);
+    f.confidence = crate::model::Confidence::Medium;
+    f.confidence_reasons = vec!["keysweep's own settings changed in the range".to_string()];
+    f.message = Some(format!(
+        "commit {short} ({}) changes {}, one of keysweep's settings files: review it. The range was scanned with the base commit's settings, so the change cannot allowlist itself",
+        c.commit.summary, c.path
+    ));
+    f
 }
 
 /// `env-file-in-history`: a `.env` file some commit added.

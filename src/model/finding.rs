@@ -289,8 +289,40 @@ impl Finding {
     }
 }
 
-/// A stable fingerprint for (rule, secret, path): hex SHA-256, first 32 digits.
+/// The key fingerprints are computed with: derived from the scanned
+/// repository's root commit, so fingerprints are stable across runs, moved
+/// lines and machines, but a published SARIF or baseline does not let anyone
+/// test guesses of a secret offline without knowing the repository.
+static FINGERPRINT_KEY: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+
+/// Set the fingerprint key (once per process, before findings are made).
+pub fn set_fingerprint_key(key: [u8; 32]) {
+    let _ = FINGERPRINT_KEY.set(key);
+}
+
+/// A stable fingerprint for (rule, secret, path), never the line number:
+/// HMAC-SHA-256 under the repository's key (see [`set_fingerprint_key`]),
+/// first 32 hex digits; outside a repository (no key), the plain hash of
+/// [`legacy_fingerprint`].
 pub fn fingerprint(rule_id: &str, secret: &str, path: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let Some(key) = FINGERPRINT_KEY.get() else {
+        return legacy_fingerprint(rule_id, secret, path);
+    };
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+        return legacy_fingerprint(rule_id, secret, path);
+    };
+    for part in [rule_id, secret, path] {
+        mac.update(&(part.len() as u64).to_le_bytes());
+        mac.update(part.as_bytes());
+    }
+    let digest = mac.finalize().into_bytes();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The unkeyed fingerprint of earlier versions (SHA-256 of rule, secret and
+/// path): what baselines written before keyed fingerprints hold.
+pub fn legacy_fingerprint(rule_id: &str, secret: &str, path: &str) -> String {
     let mut h = Sha256::new();
     for part in [rule_id, secret, path] {
         h.update((part.len() as u64).to_le_bytes());

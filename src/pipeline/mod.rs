@@ -63,7 +63,11 @@ pub fn scan(
     let findings = found.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut findings = source.finish(findings)?;
     assessor.assess(&mut findings);
-    lints.finish(&mut findings, &source.env_files_committed());
+    lints.finish(
+        &mut findings,
+        &source.env_files_committed(),
+        &source.settings_changed(),
+    );
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(ScanResult {
         findings,

@@ -18,7 +18,7 @@ pub mod tree;
 
 pub use decode::{decode, Decoded};
 pub use git::{CommitRange, HistoryMode, HistorySource};
-pub use repo::hooks_dir;
+pub use repo::{file_at, fingerprint_key, hooks_dir};
 
 /// Read a git index file (split and sparse indexes included).
 pub fn read_index(path: &std::path::Path) -> Result<gix::index::File, SourceError> {
@@ -279,6 +279,12 @@ pub trait Source {
     /// After `finish`: the `.env` files history committed (first commit
     /// each), for the `env-file-in-history` lint. Default: none.
     fn env_files_committed(&self) -> Vec<EnvCommitted> {
+        Vec::new()
+    }
+
+    /// After `finish`: keysweep's own settings files a range changed (first
+    /// commit each), reported so a reviewer sees them. Default: none.
+    fn settings_changed(&self) -> Vec<EnvCommitted> {
         Vec::new()
     }
 }

@@ -108,3 +108,46 @@ pub fn hooks_dir(path: &Path) -> Result<PathBuf, SourceError> {
         None => repo.common_dir.join("hooks"),
     })
 }
+
+/// The fingerprint key of the repository at or above `path`: SHA-256 of a
+/// fixed label and the id of the root commit HEAD's first-parent line ends
+/// at (the same in every clone); `None` outside a repository or before the
+/// first commit.
+pub fn fingerprint_key(path: &Path) -> Option<[u8; 32]> {
+    use sha2::Digest;
+    let repo = gix::discover(path).ok()?;
+    let head = repo.head_id().ok()?;
+    let walk = repo
+        .rev_walk([head.detach()])
+        .first_parent_only()
+        .all()
+        .ok()?;
+    let root = walk.filter_map(Result::ok).last()?.id;
+    let mut h = sha2::Sha256::new();
+    h.update(b"keysweep fingerprint key v2\0");
+    h.update(root.to_string().as_bytes());
+    Some(h.finalize().into())
+}
+
+/// The text of `path` (repository-relative) in commit `rev`, or `None` when
+/// the commit has no such file.
+pub fn file_at(repo_path: &Path, rev: &str, path: &str) -> Result<Option<String>, SourceError> {
+    let repo = Repo::open(repo_path)?;
+    let bad = |e: &dyn std::fmt::Display| {
+        SourceError::Setup(format!("{rev}:{path}: {}", one_line(&e.to_string())))
+    };
+    let commit = repo
+        .repo
+        .rev_parse_single(rev)
+        .map_err(|e| bad(&e))?
+        .object()
+        .map_err(|e| bad(&e))?
+        .peel_to_commit()
+        .map_err(|e| bad(&e))?;
+    let tree = commit.tree().map_err(|e| bad(&e))?;
+    let Some(entry) = tree.lookup_entry_by_path(path).map_err(|e| bad(&e))? else {
+        return Ok(None);
+    };
+    let object = entry.object().map_err(|e| bad(&e))?;
+    Ok(Some(String::from_utf8_lossy(&object.data).into_owned()))
+}

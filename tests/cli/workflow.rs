@@ -56,9 +56,11 @@ fn config_file_settings_apply_and_flags_win() {
     assert_eq!(code, 1, "{err}");
     assert_eq!(f.len(), 1, "{f:#?}");
     assert_eq!(f[0]["path"], "app.py");
-    // The fixture's key (its live-key-in-test lint is a tag on it).
+    // The fixture's key (its live-key-in-test lint is a tag on it), and the
+    // test key of the rule the repository's config disables: both counted
+    // and named by where the suppression came from.
     assert!(
-        err.contains("suppressed 1 finding(s): 1 by allow.paths"),
+        err.contains("suppressed 2 finding(s): 1 by repository config ./.keysweep.toml: allow.paths, 1 by repository config ./.keysweep.toml: disable"),
         "{err}"
     );
     // fail_on = critical from the file; the flag wins.
@@ -145,7 +147,7 @@ fn allowlist_secrets_stopwords_and_ignore_file() {
     // cfg.toml itself holds the allowed secret (in its regex): suppressed too.
     assert!(
         err.contains(
-            "suppressed 4 finding(s): 2 by allow.secrets, 1 by allow.stopwords, 1 by ignore file"
+            "suppressed 4 finding(s): 2 by cfg.toml: allow.secrets, 1 by cfg.toml: allow.stopwords, 1 by ignore file .keysweepignore"
         ),
         "{err}"
     );
@@ -167,7 +169,7 @@ fn baseline_round_trip() {
     let (code, f, err) = scan(d, &["--baseline", "baseline.json"]);
     assert_eq!((code, f.len()), (0, 0), "{err}");
     assert!(
-        err.contains("suppressed 1 finding(s): 1 by baseline"),
+        err.contains("suppressed 1 finding(s): 1 by baseline baseline.json"),
         "{err}"
     );
     // Move the line: still suppressed. Add a new secret: reported alone.

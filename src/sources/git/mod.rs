@@ -181,6 +181,8 @@ pub struct HistorySource {
     /// Only these repository-relative paths (and what is under them); empty:
     /// every path.
     paths: Vec<Vec<u8>>,
+    /// Paths whose change is reported (keysweep's settings files in a range).
+    watched: Vec<Vec<u8>>,
     state: Mutex<WalkState>,
 }
 
@@ -193,6 +195,10 @@ struct WalkState {
     env_files: Vec<(String, ObjectId, u32)>,
     /// Filled by `finish`.
     env_committed: Vec<EnvCommitted>,
+    /// Watched paths a commit changed: (path, commit, walk order).
+    watched_changes: Vec<(String, ObjectId, u32)>,
+    /// Filled by `finish`.
+    settings_changed: Vec<EnvCommitted>,
 }
 
 impl HistorySource {
@@ -222,6 +228,7 @@ impl HistorySource {
             progress,
             env_files,
             paths: Vec::new(),
+            watched: Vec::new(),
             state: Mutex::new(WalkState::default()),
         })
     }
@@ -263,6 +270,12 @@ impl HistorySource {
             self.paths.push(parts.join(&b'/'));
         }
         Ok(self)
+    }
+
+    /// Report commits that change any of `paths` (repository-relative).
+    pub fn with_watched(mut self, paths: Vec<String>) -> Self {
+        self.watched = paths.into_iter().map(String::into_bytes).collect();
+        self
     }
 
     /// True when `path` is one of the paths asked for, or under one.
@@ -387,6 +400,18 @@ impl HistorySource {
                     Err((_, e)) => return Err(e),
                 };
                 for change in changed {
+                    if self.watched.contains(&change.path)
+                        && !state
+                            .watched_changes
+                            .iter()
+                            .any(|(p, ..)| p.as_bytes() == change.path.as_slice())
+                    {
+                        state.watched_changes.push((
+                            display_path_bytes(&change.path),
+                            commits[order as usize],
+                            order,
+                        ));
+                    }
                     if !self.wanted(&change.path) {
                         continue;
                     }
@@ -550,7 +575,26 @@ impl Source for HistorySource {
             });
         }
         state.env_committed = committed;
+        let mut changed = Vec::new();
+        for (path, id, order) in &state.watched_changes {
+            changed.push(EnvCommitted {
+                path: path.clone(),
+                commit: infos.get(&id.to_string(), *order)?,
+                tracked: state.head.contains_key(path),
+            });
+        }
+        state.settings_changed = changed;
         Ok(out)
+    }
+
+    fn settings_changed(&self) -> Vec<EnvCommitted> {
+        std::mem::take(
+            &mut self
+                .state
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .settings_changed,
+        )
     }
 
     fn env_files_committed(&self) -> Vec<EnvCommitted> {
