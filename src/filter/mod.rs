@@ -193,11 +193,17 @@ impl Filters {
     }
 
     fn reason(&self, f: &Finding) -> Option<String> {
-        if self.baseline.contains(&f.fingerprint)
-            || self.baseline.contains(&crate::model::legacy_fingerprint(
+        if self.baseline.contains(&f.fingerprint) {
+            return Some(self.baseline_label.clone());
+        }
+        // A baseline written before fingerprints were keyed still works.
+        if !self.baseline.is_empty()
+            && self.baseline.contains(&crate::model::legacy_fingerprint(
                 &f.rule_id, &f.secret, &f.path,
             ))
         {
+            self.legacy_hits
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             return Some(self.baseline_label.clone());
         }
         for layer in &self.layers {

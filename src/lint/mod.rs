@@ -456,6 +456,7 @@ fn env_file_in_history(c: &EnvCommitted, severity: Severity) -> Finding {
         confidence: crate::model::Confidence::High,
         confidence_reasons: Vec::new(),
         tags: Vec::new(),
+        redacted_context: None,
     }
 }
 
@@ -479,5 +480,6 @@ pub(crate) fn file_finding(path: &str, rule: &str, severity: Severity, message: 
         confidence: crate::model::Confidence::High,
         confidence_reasons: Vec::new(),
         tags: Vec::new(),
+        redacted_context: None,
     }
 }

@@ -173,6 +173,19 @@ impl Matcher {
     /// Matches in `data`, a file of language family `kind`: generic rules
     /// keep only values that are literals in that family (see `value`).
     pub fn find_in(&self, data: &[u8], kind: FileKind) -> Vec<RawMatch> {
+        self.find_with_masks(data, kind).0
+    }
+
+    /// [`Matcher::find_in`], and the byte ranges of every other secret-like
+    /// value a regex matched (kept or not): matches a more specific rule
+    /// took over, and random-looking candidates a filter dropped. Reports
+    /// redact all of them on a finding's line, not only its own secret.
+    pub fn find_with_masks(
+        &self,
+        data: &[u8],
+        kind: FileKind,
+    ) -> (Vec<RawMatch>, Vec<Range<usize>>) {
+        let mut masks = Vec::new();
         // (rule, window start, window end) for every keyword hit.
         let mut windows: Vec<(u32, usize, usize)> = Vec::new();
         for hit in self.prefilter.find_overlapping_iter(data) {
@@ -183,7 +196,7 @@ impl Matcher {
             }
         }
         if windows.is_empty() {
-            return Vec::new();
+            return (Vec::new(), masks);
         }
         windows.sort_unstable();
         let mut out = Vec::new();
@@ -195,11 +208,21 @@ impl Matcher {
                 end = end.max(windows[i].2);
                 i += 1;
             }
-            self.confirm(rule as usize, data, start, end, kind, &mut out);
+            self.confirm(
+                rule as usize,
+                data,
+                start,
+                end,
+                kind,
+                (&mut out, &mut masks),
+            );
         }
+        masks.extend(out.iter().map(|m| m.secret.clone()));
         self.dedupe_overlaps(&mut out);
         out.sort_by_key(|m| (m.span.start, m.rule));
-        out
+        masks.sort_by_key(|r| (r.start, r.end));
+        masks.dedup();
+        (out, masks)
     }
 
     fn confirm(
@@ -209,7 +232,7 @@ impl Matcher {
         start: usize,
         end: usize,
         kind: FileKind,
-        out: &mut Vec<RawMatch>,
+        (out, masks): (&mut Vec<RawMatch>, &mut Vec<Range<usize>>),
     ) {
         let c = &self.compiled[rule];
         let Ok((regex, secret_group, placeholders)) = c.regexes() else {
@@ -233,15 +256,16 @@ impl Matcher {
             if ss == se {
                 continue;
             }
-            if c.generic && value::not_a_literal(data, whole.start(), ss..se, kind).is_some() {
-                continue;
-            }
-            if accept(c, placeholders.as_ref(), &data[ss..se]) {
+            let literal =
+                !c.generic || value::not_a_literal(data, whole.start(), ss..se, kind).is_none();
+            if literal && accept(c, placeholders.as_ref(), &data[ss..se]) {
                 out.push(RawMatch {
                     rule,
                     span: whole.start()..whole.end(),
                     secret: ss..se,
                 });
+            } else if looks_random(&data[ss..se]) {
+                masks.push(ss..se);
             }
         }
     }
@@ -291,6 +315,15 @@ impl Compiled {
 }
 
 /// The placeholder, entropy and content checks for one candidate secret.
+/// A dropped candidate that could still be a secret (redacted on the line).
+fn looks_random(v: &[u8]) -> bool {
+    v.len() >= 12
+        && !filters::is_placeholder(v)
+        && value::char_classes(v) >= 2
+        && !value::is_identifier(v)
+        && filters::shannon_entropy(v) >= 3.0
+}
+
 fn accept(c: &Compiled, placeholders: Option<&RegexSet>, secret: &[u8]) -> bool {
     if filters::is_placeholder(secret) {
         return false;

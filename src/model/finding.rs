@@ -196,6 +196,9 @@ pub struct Finding {
     /// Hygiene lints about this very secret (`live-key-in-test`,
     /// `stale-key`, `client-exposed-secret`, `test-key-in-production`).
     pub tags: Vec<String>,
+    /// `context_before` and `context_after` with every other secret on the
+    /// line redacted (set only when the line holds another one).
+    pub redacted_context: Option<(String, String)>,
 }
 
 /// What a JWT-based key says about itself: the non-secret claims that
@@ -272,7 +275,10 @@ impl Finding {
     /// The matched line as reports show it, with the secret redacted unless `show`.
     pub fn display_line(&self, show: bool) -> String {
         let secret = self.display_secret(show).replace('\n', "\\n");
-        format!("{}{}{}", self.context_before, secret, self.context_after)
+        match (&self.redacted_context, show) {
+            (Some((before, after)), false) => format!("{before}{secret}{after}"),
+            _ => format!("{}{}{}", self.context_before, secret, self.context_after),
+        }
     }
 
     /// Sort key that makes output deterministic whatever order workers finished in.
@@ -342,6 +348,9 @@ pub fn legacy_fingerprint(rule_id: &str, secret: &str, path: &str) -> String {
 /// Random tokens rarely start with such a run, so they show only `****` and
 /// their last 4 characters.
 pub fn redact(secret: &str) -> String {
+    if let Some(what) = super::keyblock::describe_private_key(secret) {
+        return format!("[{what}, redacted]");
+    }
     let chars: Vec<char> = secret.chars().collect();
     let n = chars.len();
     if n < 12 {
@@ -434,6 +443,7 @@ mod tests {
             confidence: super::Confidence::High,
             confidence_reasons: Vec::new(),
             tags: Vec::new(),
+            redacted_context: None,
         };
         let debug = format!("{f:?}");
         assert!(!debug.contains(&secret), "{debug}");

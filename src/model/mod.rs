@@ -7,6 +7,7 @@
 
 mod finding;
 mod jwt;
+mod keyblock;
 mod names;
 mod scan;
 mod status;
@@ -14,6 +15,7 @@ mod time;
 
 pub use finding::*;
 pub use jwt::decode_jwt_claims;
+pub use keyblock::describe_private_key;
 pub use names::{
     base_name, display_path_bytes, is_docs_like, is_dotenv_name, is_env_file, is_template,
     without_quoted_values,

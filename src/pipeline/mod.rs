@@ -140,7 +140,7 @@ pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> (Vec<Finding>, u6
         .places
         .first()
         .map_or(FileKind::Config, |p| FileKind::of(&p.path));
-    let matches = matcher.find_in(data, kind);
+    let (matches, masks) = matcher.find_with_masks(data, kind);
     let mut out = Vec::with_capacity(matches.len() * blob.places.len());
     let mut suppressed = 0;
     let mut cursor = Cursor::new(data);
@@ -176,6 +176,7 @@ pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> (Vec<Finding>, u6
         let secret = String::from_utf8_lossy(&data[m.secret.clone()]).into_owned();
         let rule_id = matcher.rule_id(m.rule);
         let (context_before, context_after) = context(data, cursor.line_start, m.secret.clone());
+        let redacted_context = redacted_context(data, cursor.line_start, m.secret.clone(), &masks);
         for place in places {
             out.push(Finding {
                 fingerprint: fingerprint(rule_id, &secret, &place.path),
@@ -195,10 +196,54 @@ pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> (Vec<Finding>, u6
                 confidence: crate::model::Confidence::High,
                 confidence_reasons: Vec::new(),
                 tags: Vec::new(),
+                redacted_context: redacted_context.clone(),
             });
         }
     }
     (out, suppressed)
+}
+
+/// The line's context with every other secret-like value in `masks`
+/// redacted; `None` when no other one overlaps it.
+fn redacted_context(
+    data: &[u8],
+    line_start: usize,
+    secret: std::ops::Range<usize>,
+    masks: &[std::ops::Range<usize>],
+) -> Option<(String, String)> {
+    let from = line_start.max(secret.start.saturating_sub(CONTEXT));
+    let limit = data.len().min(secret.end + CONTEXT);
+    let to = memchr::memchr(b'\n', &data[secret.end..limit]).map_or(limit, |p| secret.end + p);
+    let lo = masks.partition_point(|r| r.end <= from);
+    let others: Vec<&std::ops::Range<usize>> = masks[lo..]
+        .iter()
+        .take_while(|r| r.start < to)
+        .filter(|r| *r != &secret && (r.end <= secret.start || r.start >= secret.end))
+        .collect();
+    if others.is_empty() {
+        return None;
+    }
+    let (before, after) = context(data, line_start, secret.clone());
+    let mask = |text: &str, base: usize, bytes_from: usize| -> String {
+        // Replace each other secret inside this piece with its redaction.
+        let mut out = text.to_string();
+        for r in others.iter().rev() {
+            let (s, e) = (r.start.max(bytes_from), r.end.min(base));
+            if s >= e {
+                continue;
+            }
+            let value = String::from_utf8_lossy(&data[r.start..r.end]).into_owned();
+            let piece = String::from_utf8_lossy(&data[s..e]).into_owned();
+            if let Some(at) = out.rfind(&piece) {
+                out.replace_range(at..at + piece.len(), &crate::model::redact(&value));
+            }
+        }
+        out
+    };
+    Some((
+        mask(&before, secret.start, from),
+        mask(&after, to, secret.end),
+    ))
 }
 
 /// Text before and after the secret on its line(s), at most `CONTEXT` bytes

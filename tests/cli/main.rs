@@ -14,6 +14,7 @@ mod precision;
 mod providers;
 mod rules_cmd;
 mod scan;
+mod trust;
 mod verify;
 mod workflow;
 
