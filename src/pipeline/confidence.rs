@@ -23,8 +23,8 @@ use crate::model::{Confidence, Finding};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use std::collections::{HashMap, HashSet};
 
-/// The rule whose findings are judged by their host and user.
-const CONNECTION_STRING: &str = "connection-string-password";
+/// Rules whose findings are judged by their host and user (id prefix).
+const CONNECTION_STRING: &str = "connection-string";
 
 /// Well-known default passwords of databases and brokers.
 const DEFAULT_PASSWORDS: &[&str] = &[
@@ -148,7 +148,7 @@ impl Assessor {
         if let Some(why) = looks_like_sample(f.secret.as_bytes(), generic) {
             return (Confidence::Low, vec![why.to_string()]);
         }
-        if f.rule_id == CONNECTION_STRING {
+        if f.rule_id.starts_with(CONNECTION_STRING) {
             if let Some(why) = local_connection(&f.context_before, &f.secret, &f.context_after) {
                 return (Confidence::Low, vec![why]);
             }
@@ -196,9 +196,23 @@ impl Assessor {
 
     /// A provider name or a real host on the line or in the file name.
     fn provider_context(&self, line: &str, path: &str) -> Option<String> {
+        // A provider's name as a word of its own (`expo` is not in `export`;
+        // `_`, `-`, `.` and case changes separate words in names).
+        let word = |text: &str, s: usize, e: usize| {
+            let b = text.as_bytes();
+            let before = s == 0
+                || !b[s - 1].is_ascii_alphanumeric()
+                || (b[s - 1].is_ascii_lowercase() && b[s].is_ascii_uppercase());
+            let after = e >= b.len()
+                || !b[e].is_ascii_alphanumeric()
+                || (b[e - 1].is_ascii_lowercase() && b[e].is_ascii_uppercase());
+            before && after
+        };
         for text in [line, path] {
-            if let Some(m) = self.providers.find(text) {
-                return Some(format!("the provider `{}`", &text[m.start()..m.end()]));
+            for m in self.providers.find_overlapping_iter(text) {
+                if word(text, m.start(), m.end()) {
+                    return Some(format!("the provider `{}`", &text[m.start()..m.end()]));
+                }
             }
         }
         host_in(line).map(|h| format!("the host {h}"))
@@ -290,6 +304,20 @@ mod tests {
         for p in ["src/app.py", ".env", "config/prod.yaml", "docs"] {
             assert!(!is_docs_path(p), "{p}");
         }
+    }
+
+    #[test]
+    fn provider_names_are_whole_words() {
+        let rules = crate::rules::parse(
+            "t.toml",
+            "[[rules]]\nid = \"expo-token\"\nname = \"n\"\ndescription = \"d\"\nseverity = \"high\"\nkeywords = [\"expo_\"]\nregex = '(?P<secret>expo_[a-z]{8})'\n",
+        )
+        .unwrap();
+        let a = Assessor::new(&rules);
+        assert!(a.provider_context("export API_TOKEN=x", "run.sh").is_none());
+        assert!(a.provider_context("EXPORT API_TOKEN=x", "run.sh").is_none());
+        assert!(a.provider_context("EXPO_TOKEN=x", "run.sh").is_some());
+        assert!(a.provider_context("const expoToken = 'x'", "a.js").is_some());
     }
 
     #[test]
