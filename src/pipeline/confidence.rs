@@ -317,7 +317,9 @@ mod tests {
         assert!(a.provider_context("export API_TOKEN=x", "run.sh").is_none());
         assert!(a.provider_context("EXPORT API_TOKEN=x", "run.sh").is_none());
         assert!(a.provider_context("EXPO_TOKEN=x", "run.sh").is_some());
-        assert!(a.provider_context("const expoToken = 'x'", "a.js").is_some());
+        assert!(a
+            .provider_context("const expoToken = 'x'", "a.js")
+            .is_some());
     }
 
     #[test]
