@@ -49,14 +49,7 @@ impl Config {
             return Self::gate_range(&args.gate, range).map(Some);
         }
         let g = &args.gate;
-        let flags = Flags {
-            rules: &g.rules,
-            lints: &g.lints,
-            verify: &g.verify,
-            config: &g.config,
-            output: &g.output,
-            exit: &g.exit,
-        };
+        let flags = g.flags();
         if std::env::var_os("GIT_INDEX_FILE").is_some() {
             // Inside git's commit hook: exactly what is being committed.
             let source = StagedSource::new(PathBuf::from("."), g.max_file_size)?;
@@ -87,14 +80,7 @@ impl Config {
     /// A gate over a commit range in the current repository.
     fn gate_range(g: &GateArgs, range: CommitRange) -> Result<Self> {
         let repo = PathBuf::from(".");
-        let flags = Flags {
-            rules: &g.rules,
-            lints: &g.lints,
-            verify: &g.verify,
-            config: &g.config,
-            output: &g.output,
-            exit: &g.exit,
-        };
+        let flags = g.flags();
         let (shared, watched) = range_settings(flags, &repo, &range)?;
         let source = HistorySource::new(
             repo,
@@ -107,6 +93,20 @@ impl Config {
         .with_watched(watched);
         let lints = lints(&shared.rules, shared.max_key_age);
         Ok(shared.into_config(SourceSpec::History(Box::new(source)), lints))
+    }
+}
+
+impl GateArgs {
+    /// The flag groups every scanning command has.
+    fn flags(&self) -> Flags<'_> {
+        Flags {
+            rules: &self.rules,
+            lints: &self.lints,
+            verify: &self.verify,
+            config: &self.config,
+            output: &self.output,
+            exit: &self.exit,
+        }
     }
 }
 

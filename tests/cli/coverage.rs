@@ -2,23 +2,12 @@
 //! objects, tracked files under ignore rules, paths named on the command
 //! line, one path's history.
 
-use super::{git, key, keysweep, write};
+use super::{git, keysweep, write};
 use serde_json::Value;
 use std::path::Path;
-use std::process::Output;
 use tempfile::TempDir;
 
-fn live(seed: &str) -> String {
-    key("sk_live_{{alnum:24}}", seed)
-}
-
-fn said(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+use super::{live_key as live, said};
 
 fn head(dir: &Path) -> String {
     git(dir, &["rev-parse", "HEAD"]).trim().to_string()

@@ -3,23 +3,12 @@
 //! remote, through the hooks `keysweep install-hook` writes; the pre-commit
 //! framework's hook through the framework itself when it is installed.
 
-use super::{git, git_output, key, keysweep, write};
+use super::{git, git_output, keysweep, write};
 use serde_json::Value;
 use std::path::Path;
-use std::process::Output;
 use tempfile::TempDir;
 
-fn live(seed: &str) -> String {
-    key("sk_live_{{alnum:24}}", seed)
-}
-
-fn said(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+use super::{live_key as live, said};
 
 /// A repository with one clean commit and keysweep's pre-commit hook.
 fn hooked_repo() -> TempDir {

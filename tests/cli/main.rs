@@ -26,6 +26,20 @@ pub fn key(template: &str, seed: &str) -> String {
     keysweep::rules::expand_template(template, seed).expect("valid template")
 }
 
+/// A synthetic Stripe-style live key (`sk_live_` and 24 characters).
+pub fn live_key(seed: &str) -> String {
+    key("sk_live_{{alnum:24}}", seed)
+}
+
+/// A run's stdout and stderr together, for assertions and messages.
+pub fn said(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 /// The binary under test, with colour and environment pinned down.
 pub fn keysweep() -> Command {
     let mut c = Command::cargo_bin("keysweep").expect("binary built");

@@ -10,34 +10,11 @@ use std::path::Path;
 use std::process::Output;
 use tempfile::TempDir;
 
-const ACME_RULES: &str = r#"
-[[rules]]
-id = "acme-token"
-name = "ACME token"
-description = "An ACME API token."
-severity = "high"
-keywords = ["acme_"]
-regex = '\b(?P<secret>acme_[a-z0-9]{20})\b'
-examples = ["acme_{{lower:20}}"]
+/// The verification tests' rules (an `acme-token` rule whose check goes to
+/// a `.invalid` host unless overridden).
+use super::verify::RULES as ACME_RULES;
 
-[[rules.verify]]
-provider = "acme"
-url = "https://api.acme.invalid/v1/me"
-headers = { Authorization = "Bearer {secret}" }
-answers = [{ status = 200, result = "live" }]
-"#;
-
-fn live(seed: &str) -> String {
-    key("sk_live_{{alnum:24}}", seed)
-}
-
-fn said(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+use super::{live_key as live, said};
 
 fn run(dir: &Path, args: &[&str]) -> Output {
     keysweep().current_dir(dir).args(args).output().unwrap()

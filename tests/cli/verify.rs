@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tempfile::TempDir;
 
-const RULES: &str = r#"
+pub(crate) const RULES: &str = r#"
 [[rules]]
 id = "acme-token"
 name = "ACME token"
