@@ -315,6 +315,22 @@ impl Compiled {
 }
 
 /// The placeholder, entropy and content checks for one candidate secret.
+/// Base64 of `user:password` with printable text and a password of at
+/// least four characters (`YnJvd3Nlcjo=` is `browser:`, no password).
+fn is_basic_credential(secret: &[u8]) -> bool {
+    use base64::Engine;
+    let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(secret) else {
+        return false;
+    };
+    let Ok(text) = std::str::from_utf8(&raw) else {
+        return false;
+    };
+    text.chars().all(|c| !c.is_control())
+        && text
+            .split_once(':')
+            .is_some_and(|(_, password)| password.chars().count() >= 4)
+}
+
 /// A dropped candidate that could still be a secret (redacted on the line).
 fn looks_random(v: &[u8]) -> bool {
     v.len() >= 12
@@ -338,6 +354,7 @@ fn accept(c: &Compiled, placeholders: Option<&RegexSet>, secret: &[u8]) -> bool 
     }
     c.checks.iter().all(|check| match check {
         Check::Jwt => crate::model::decode_jwt_claims(secret).is_some(),
+        Check::BasicAuth => is_basic_credential(secret),
     })
 }
 

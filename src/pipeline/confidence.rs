@@ -148,6 +148,22 @@ impl Assessor {
         if let Some(why) = looks_like_sample(f.secret.as_bytes(), generic) {
             return (Confidence::Low, vec![why.to_string()]);
         }
+        if let Some(exp) = crate::model::decode_jwt_claims(f.secret.as_bytes())
+            .and_then(|c| c.get("exp").and_then(serde_json::Value::as_i64))
+        {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            if exp < now {
+                return (
+                    Confidence::Low,
+                    vec![format!(
+                        "a token that expired on {}",
+                        crate::model::iso_date(exp)
+                    )],
+                );
+            }
+        }
         if f.rule_id.starts_with(CONNECTION_STRING) {
             if let Some(why) = local_connection(&f.context_before, &f.secret, &f.context_after) {
                 return (Confidence::Low, vec![why]);

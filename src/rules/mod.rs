@@ -25,6 +25,9 @@ pub enum Check {
     /// The secret holds a JWT (from its first `eyJ`) whose header and payload
     /// decode (base64url) to JSON objects. The signature is never verified.
     Jwt,
+    /// The secret is base64 of `user:password` (HTTP basic authentication)
+    /// with a non-empty password.
+    BasicAuth,
 }
 
 /// One HTTP call to a provider, with `{secret}` templated into the URL,

@@ -7,7 +7,8 @@
 //!
 //! Generators: `alnum`, `lower` (a-z0-9), `upper` (A-Z0-9), `hex`, `HEX`,
 //! `digits`, `base64`, `base64url`, each with a length (`{{hex:40}}`), and
-//! `{{jwt}}`, an HS256-shaped JWT with a JSON payload and a random signature.
+//! `{{jwt}}`, an HS256-shaped JWT with a JSON payload and a random signature,
+//! and `{{basicauth}}`, base64 of a random `user:password`.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -85,6 +86,11 @@ fn is_generator_shaped(spec: &str) -> bool {
 }
 
 fn generate(spec: &str, rng: &mut Rng) -> Result<String, String> {
+    if spec == "basicauth" {
+        // HTTP basic credentials: base64 of `user:password`.
+        let pair = format!("svc_{}:{}", rng.pick(LOWER, 6), rng.pick(ALNUM, 16));
+        return Ok(base64::engine::general_purpose::STANDARD.encode(pair.as_bytes()));
+    }
     if spec == "jwt" {
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
         let payload = format!(
