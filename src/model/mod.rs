@@ -18,7 +18,7 @@ pub use jwt::decode_jwt_claims;
 pub use keyblock::describe_private_key;
 pub use names::{
     base_name, display_path_bytes, is_docs_like, is_dotenv_name, is_env_file, is_template,
-    without_quoted_values,
+    key_container_rule, without_quoted_values,
 };
 pub use scan::{Coverage, EnvCommitted, SkipReason, Skipped, Summary, Unreadable};
 pub use status::{Status, Verification};

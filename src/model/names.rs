@@ -105,6 +105,27 @@ pub fn without_quoted_values(message: &str) -> String {
         .collect()
 }
 
+/// The rule of a binary key container by its file name: PKCS#12 (`.p12`,
+/// `.pfx`), Java keystores (`.jks`, `.keystore`), KeePass databases
+/// (`.kdbx`), and SSH private key files named as ssh-keygen names them.
+pub fn key_container_rule(path: &str) -> Option<&'static str> {
+    let name = base_name(path).to_ascii_lowercase();
+    let ext = name.rsplit_once('.').map(|(_, e)| e);
+    match ext {
+        Some("p12" | "pfx") => Some("pkcs12-file"),
+        Some("jks" | "keystore") => Some("java-keystore-file"),
+        Some("kdbx") => Some("keepass-database-file"),
+        _ if matches!(
+            name.as_str(),
+            "id_rsa" | "id_dsa" | "id_ecdsa" | "id_ed25519" | "id_ecdsa_sk" | "id_ed25519_sk"
+        ) =>
+        {
+            Some("ssh-private-key-file")
+        }
+        _ => None,
+    }
+}
+
 /// The last component of a `/`-separated path.
 pub fn base_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)

@@ -62,6 +62,12 @@ pub fn scan(
     })?;
     let findings = found.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut findings = source.finish(findings)?;
+    findings.extend(
+        stats
+            .take_containers()
+            .into_iter()
+            .filter_map(|c| key_container_finding(matcher, c)),
+    );
     assessor.assess(&mut findings);
     lints.finish(
         &mut findings,
@@ -82,6 +88,40 @@ pub fn scan(
             hidden_low_confidence: 0,
             elapsed: started.elapsed(),
         },
+    })
+}
+
+/// One finding for a key store file, when its rule is in effect.
+fn key_container_finding(matcher: &Matcher, c: crate::sources::KeyContainer) -> Option<Finding> {
+    let i = (0..matcher.len()).find(|&i| matcher.rule_id(i) == c.rule)?;
+    let what = match c.rule {
+        "pkcs12-file" => "a PKCS#12 key store (private key and certificate)",
+        "java-keystore-file" => "a Java keystore",
+        "keepass-database-file" => "a KeePass password database",
+        _ => "an SSH private key file",
+    };
+    Some(Finding {
+        fingerprint: fingerprint(c.rule, "", &c.path),
+        severity: matcher.severity(i),
+        rule_id: c.rule.to_string(),
+        secret: String::new(),
+        path: c.path.clone(),
+        line: 1,
+        column: 1,
+        context_before: String::new(),
+        context_after: String::new(),
+        provenance: c.provenance,
+        message: Some(format!(
+            "{} is {what} ({} bytes, binary): key stores do not belong in a repository; remove it, rotate what it holds, and keep it in a secret manager",
+            c.path, c.size
+        )),
+        provider: None,
+        verification: None,
+        key_info: None,
+        confidence: crate::model::Confidence::High,
+        confidence_reasons: vec!["a key store, by its file name and binary content".to_string()],
+        tags: Vec::new(),
+        redacted_context: None,
     })
 }
 

@@ -122,6 +122,21 @@ pub struct SourceStats {
     bytes: AtomicU64,
     skipped: Mutex<Vec<Skipped>>,
     coverage: Mutex<Coverage>,
+    containers: Mutex<Vec<KeyContainer>>,
+}
+
+/// A binary file that is itself a key store (found by name; its content is
+/// never parsed): reported as one finding per file.
+#[derive(Debug, Clone)]
+pub struct KeyContainer {
+    /// Its rule (`pkcs12-file`, `java-keystore-file`, ...).
+    pub rule: &'static str,
+    /// Path as shown to the user.
+    pub path: String,
+    /// Where it was seen.
+    pub provenance: Provenance,
+    /// Its size in bytes.
+    pub size: u64,
 }
 
 impl SourceStats {
@@ -157,6 +172,32 @@ impl SourceStats {
         let mut c = self.coverage.lock().unwrap_or_else(|e| e.into_inner());
         c.shallow = true;
         c.shallow_boundary = boundary;
+    }
+
+    /// A binary blob: count it as skipped, or, when its name says it is a
+    /// key store, keep it for a finding of its own.
+    pub fn binary(&self, place: &Place, size: u64) {
+        match crate::model::key_container_rule(&place.path) {
+            Some(rule) => self
+                .containers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(KeyContainer {
+                    rule,
+                    path: place.path.clone(),
+                    provenance: place.provenance.clone(),
+                    size,
+                }),
+            None => self.skip(place.path.clone(), SkipReason::Binary),
+        }
+    }
+
+    /// Take the key containers seen, one per (rule, path), earliest first.
+    pub fn take_containers(&self) -> Vec<KeyContainer> {
+        let mut v = std::mem::take(&mut *self.containers.lock().unwrap_or_else(|e| e.into_inner()));
+        v.sort_by(|a, b| (a.rule, &a.path).cmp(&(b.rule, &b.path)));
+        v.dedup_by(|a, b| a.rule == b.rule && a.path == b.path);
+        v
     }
 
     /// Record untracked paths that ignore rules skipped.

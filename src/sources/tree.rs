@@ -342,7 +342,7 @@ fn read_and_visit(
         }
     }
     match decode(buf) {
-        Decoded::Binary => stats.skip(path, SkipReason::Binary),
+        Decoded::Binary => stats.binary(&Place::file(path), buf.len() as u64),
         Decoded::Text(text) => {
             stats.scanned(buf.len() as u64);
             visit(&Blob {

@@ -348,3 +348,64 @@ fn sarif_carries_precision() {
         "medium"
     );
 }
+
+/// Binary key stores are reported by type, one finding per file, in trees
+/// and in history; other binary files are counted as skipped.
+#[test]
+fn binary_key_containers() {
+    let t = TempDir::new().unwrap();
+    let d = t.path();
+    git(d, &["init", "-q"]);
+    let binary = |tag: u8| {
+        let mut b = vec![0x30, 0x82, 0x04, tag, 0x00];
+        b.extend((0..200u8).map(|i| i.wrapping_mul(tag)));
+        b
+    };
+    write(d, "certs/server.p12", binary(1));
+    write(d, "android/release.keystore", binary(2));
+    write(d, "vault.kdbx", binary(3));
+    write(d, "deploy/id_ed25519", binary(4));
+    write(d, "logo.png", binary(5));
+    git(d, &["add", "-A"]);
+    git(d, &["commit", "-q", "-m", "stores"]);
+    for cmd in ["scan", "history"] {
+        let out = keysweep()
+            .current_dir(d)
+            .args([cmd, "--format", "json"])
+            .output()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut got: Vec<(String, String)> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule_id"].as_str().unwrap().to_string(),
+                    f["path"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                (
+                    "java-keystore-file".to_string(),
+                    "android/release.keystore".to_string()
+                ),
+                ("keepass-database-file".into(), "vault.kdbx".into()),
+                ("pkcs12-file".into(), "certs/server.p12".into()),
+                ("ssh-private-key-file".into(), "deploy/id_ed25519".into()),
+            ],
+            "{cmd}"
+        );
+        let skipped = doc["summary"]["skipped"].as_array().unwrap();
+        assert!(
+            skipped
+                .iter()
+                .any(|s| s["path"] == "logo.png" && s["reason"] == "binary"),
+            "{cmd}"
+        );
+    }
+}

@@ -667,7 +667,10 @@ pub(crate) fn visit_raw(
         return;
     }
     match decode(raw) {
-        Decoded::Binary => stats.skip(label(oid, places), SkipReason::Binary),
+        Decoded::Binary => match places.first() {
+            Some(place) => stats.binary(place, raw.len() as u64),
+            None => stats.skip(label(oid, places), SkipReason::Binary),
+        },
         Decoded::Text(text) => {
             stats.scanned(raw.len() as u64);
             visit(&Blob {
