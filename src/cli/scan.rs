@@ -119,6 +119,10 @@ pub struct LimitArgs {
     /// Skip (and count) files or blobs larger than this: bytes, or with K, M, G suffix.
     #[arg(long, value_name = "SIZE", default_value = "25M", value_parser = parse_size)]
     pub max_file_size: u64,
+    /// Open archives and compressed files (zip, jar, tar, gzip, bzip2, xz,
+    /// zstd) nested up to N deep and scan what they hold; 0: do not open them.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub archive_depth: u32,
 }
 
 /// Report format and destination.

@@ -73,6 +73,10 @@ impl Config {
             follow: false,
             threads: threads(None)?,
             max_file_size: g.max_file_size,
+            archives: crate::sources::ArchiveLimits {
+                max_member: g.max_file_size,
+                ..Default::default()
+            },
         });
         Ok(Some(shared.into_config(source, lints)))
     }

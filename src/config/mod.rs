@@ -14,7 +14,9 @@ use crate::lint::{Lints, ENV_FILE_IN_HISTORY};
 use crate::model::Severity;
 use crate::report::Format;
 use crate::rules::{self, Rule};
-use crate::sources::{CommitRange, HistoryMode, HistorySource, Source, StagedSource, TreeSource};
+use crate::sources::{
+    ArchiveLimits, CommitRange, HistoryMode, HistorySource, Source, StagedSource, TreeSource,
+};
 use crate::verify;
 use anyhow::{bail, Context, Result};
 use std::collections::HashSet;
@@ -367,6 +369,7 @@ impl Config {
             follow: args.walk.follow,
             threads: threads(args.limits.threads)?,
             max_file_size: args.limits.max_file_size,
+            archives: archive_limits(&args.limits),
         });
         Ok(shared.into_config(source, lints))
     }
@@ -416,7 +419,8 @@ impl Config {
             lint_severity(&shared.rules, ENV_FILE_IN_HISTORY).is_some(),
         )?
         .with_paths(&args.paths)?
-        .with_watched(watched);
+        .with_watched(watched)
+        .with_archives(archive_limits(&args.limits));
         let lints = lints(&shared.rules, shared.max_key_age);
         Ok(shared.into_config(SourceSpec::History(Box::new(source)), lints))
     }
@@ -460,6 +464,7 @@ impl Config {
                 follow: false,
                 threads: threads(None)?,
                 max_file_size: 25 << 20,
+                archives: ArchiveLimits::default(),
             })
         };
         let quiet = OutputArgs {
@@ -616,4 +621,14 @@ fn select_rules_with(
         bail!("no rules left to run after --rule / --disable-rule");
     }
     Ok(selected)
+}
+
+/// Archive limits from `--archive-depth` and `--max-file-size` (a member
+/// is held to the same size limit as a file).
+fn archive_limits(limits: &crate::cli::scan::LimitArgs) -> ArchiveLimits {
+    ArchiveLimits {
+        depth: limits.archive_depth,
+        max_member: limits.max_file_size,
+        ..ArchiveLimits::default()
+    }
 }

@@ -457,6 +457,7 @@ fn env_file_in_history(c: &EnvCommitted, severity: Severity) -> Finding {
         confidence_reasons: Vec::new(),
         tags: Vec::new(),
         redacted_context: None,
+        archive: None,
     }
 }
 
@@ -481,5 +482,6 @@ pub(crate) fn file_finding(path: &str, rule: &str, severity: Severity, message: 
         confidence_reasons: Vec::new(),
         tags: Vec::new(),
         redacted_context: None,
+        archive: None,
     }
 }

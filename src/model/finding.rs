@@ -199,6 +199,11 @@ pub struct Finding {
     /// `context_before` and `context_after` with every other secret on the
     /// line redacted (set only when the line holds another one).
     pub redacted_context: Option<(String, String)>,
+    /// Set when the secret was found inside an archive or compressed file:
+    /// that file's own path (the outermost one). `path` is then
+    /// `archive!member` (nested members add more `!` segments) and `line`
+    /// counts lines of the member.
+    pub archive: Option<String>,
 }
 
 /// What a JWT-based key says about itself: the non-secret claims that
@@ -444,6 +449,7 @@ mod tests {
             confidence_reasons: Vec::new(),
             tags: Vec::new(),
             redacted_context: None,
+            archive: None,
         };
         let debug = format!("{f:?}");
         assert!(!debug.contains(&secret), "{debug}");

@@ -30,6 +30,13 @@ pub enum SkipReason {
     LfsPointer,
     /// A ref that points at a tree or blob, not a commit: not walked.
     NonCommitRef,
+    /// An archive member (or the archive itself) not opened: a limit was
+    /// reached (depth, entries, member or total size, compression ratio), it
+    /// is encrypted, or the archive is corrupt.
+    Archive {
+        /// Which limit, or what was wrong.
+        note: String,
+    },
     /// Could not be read.
     Unreadable {
         /// The operating system's message.
@@ -49,6 +56,7 @@ impl SkipReason {
             SkipReason::Submodule => "submodule (not descended)",
             SkipReason::LfsPointer => "git lfs pointer",
             SkipReason::NonCommitRef => "ref to a non-commit",
+            SkipReason::Archive { .. } => "archive member not opened",
             SkipReason::Unreadable { .. } => "unreadable",
         }
     }

@@ -43,7 +43,7 @@ pub fn scan(
     lints: &Lints,
 ) -> Result<ScanResult, SourceError> {
     let started = Instant::now();
-    let stats = SourceStats::default();
+    let stats = SourceStats::new(source.archive_limits());
     let found: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
     let suppressed = AtomicU64::new(0);
     source.for_each_blob(&stats, &|blob: &Blob<'_>| {
@@ -122,6 +122,7 @@ fn key_container_finding(matcher: &Matcher, c: crate::sources::KeyContainer) -> 
         confidence_reasons: vec!["a key store, by its file name and binary content".to_string()],
         tags: Vec::new(),
         redacted_context: None,
+        archive: c.archive.as_deref().map(str::to_string),
     })
 }
 
@@ -237,6 +238,7 @@ pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> (Vec<Finding>, u6
                 confidence_reasons: Vec::new(),
                 tags: Vec::new(),
                 redacted_context: redacted_context.clone(),
+                archive: place.archive.as_deref().map(str::to_string),
             });
         }
     }

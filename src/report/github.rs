@@ -42,12 +42,23 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         if let Some(p) = super::text::provenance_line(&f.provenance) {
             message.push_str(&format!("\n{p}"));
         }
+        // Inside an archive: annotate the archive file (the member's lines
+        // are not lines of any file in the checkout).
+        let location = match &f.archive {
+            Some(archive) => {
+                message.push_str(&format!("\nin {} line {}", f.path, f.line));
+                format!("file={}", property(archive))
+            }
+            None => format!(
+                "file={},line={},col={}",
+                property(&f.path),
+                f.line,
+                f.column
+            ),
+        };
         writeln!(
             out,
-            "::{cmd} file={},line={},col={},title={}::{}",
-            property(&f.path),
-            f.line,
-            f.column,
+            "::{cmd} {location},title={}::{}",
             property(&format!("keysweep: {name}")),
             data(&message)
         )?;

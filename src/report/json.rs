@@ -22,6 +22,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 "rule_name": rule.map(|r| r.name.as_str()),
                 "severity": f.severity,
                 "path": f.path,
+                "archive": f.archive,
                 "line": f.line,
                 "column": f.column,
                 "secret": f.display_secret(report.show_secrets),

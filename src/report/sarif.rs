@@ -88,11 +88,18 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 .verification
                 .as_ref()
                 .is_some_and(|v| v.status == crate::model::Status::Live);
-            let mut result = json!({
-                "ruleId": f.rule_id,
-                "level": if live { "error" } else { level(f.severity) },
-                "message": {"text": text},
-                "locations": [{
+            // Inside an archive: the location is the archive file itself (a
+            // code-scanning UI can open it); the member and its line are named
+            // in the message and a logical location.
+            let location = match &f.archive {
+                Some(archive) => json!({
+                    "physicalLocation": {"artifactLocation": artifact(archive)},
+                    "logicalLocations": [{
+                        "fullyQualifiedName": f.path,
+                        "kind": "member",
+                    }],
+                }),
+                None => json!({
                     "physicalLocation": {
                         "artifactLocation": artifact(&f.path),
                         "region": {
@@ -101,7 +108,16 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                             "snippet": {"text": f.display_line(report.show_secrets)},
                         },
                     },
-                }],
+                }),
+            };
+            if f.archive.is_some() {
+                text.push_str(&format!(" in {} line {}", f.path, f.line));
+            }
+            let mut result = json!({
+                "ruleId": f.rule_id,
+                "level": if live { "error" } else { level(f.severity) },
+                "message": {"text": text},
+                "locations": [location],
                 "partialFingerprints": {"keysweep/v1": f.fingerprint},
                 "properties": {
                     "severity": f.severity,

@@ -274,6 +274,7 @@ pub fn write_summary(
             let detail = match &s.reason {
                 SkipReason::TooLarge { size } => format!("too large: {}", human_bytes(*size)),
                 SkipReason::Unreadable { error } => format!("unreadable: {error}"),
+                SkipReason::Archive { note } => format!("archive member not opened: {note}"),
                 other => other.label().to_string(),
             };
             let line = format!(

@@ -7,6 +7,7 @@
 //! account: every file they pass over is recorded in [`SourceStats`] with the
 //! reason, so a scan never skips anything silently.
 
+mod archive;
 mod decode;
 pub mod git;
 mod index;
@@ -16,6 +17,7 @@ mod repo;
 pub mod staged;
 pub mod tree;
 
+pub use archive::ArchiveLimits;
 pub use decode::{decode, Decoded};
 pub use git::{CommitRange, HistoryMode, HistorySource};
 pub use repo::{file_at, fingerprint_key, hooks_dir};
@@ -51,6 +53,9 @@ pub struct Place {
     /// Only findings on these lines count (what a commit or the index
     /// added); `None`: every line.
     pub added_lines: Option<Arc<LineSet>>,
+    /// Inside an archive or compressed file: that file's path (the
+    /// outermost one); `path` is then `archive!member`.
+    pub archive: Option<Arc<str>>,
 }
 
 impl Place {
@@ -60,6 +65,7 @@ impl Place {
             path,
             provenance: Provenance::File,
             added_lines: None,
+            archive: None,
         }
     }
 }
@@ -123,6 +129,7 @@ pub struct SourceStats {
     skipped: Mutex<Vec<Skipped>>,
     coverage: Mutex<Coverage>,
     containers: Mutex<Vec<KeyContainer>>,
+    archives: ArchiveLimits,
 }
 
 /// A binary file that is itself a key store (found by name; its content is
@@ -137,9 +144,24 @@ pub struct KeyContainer {
     pub provenance: Provenance,
     /// Its size in bytes.
     pub size: u64,
+    /// The archive it was found in, if any.
+    pub archive: Option<Arc<str>>,
 }
 
 impl SourceStats {
+    /// Counters for a scan that opens archives within `archives`.
+    pub fn new(archives: ArchiveLimits) -> Self {
+        SourceStats {
+            archives,
+            ..SourceStats::default()
+        }
+    }
+
+    /// How far archives are opened.
+    pub fn archive_limits(&self) -> ArchiveLimits {
+        self.archives
+    }
+
     /// Count one scanned blob of `bytes` bytes.
     pub fn scanned(&self, bytes: u64) {
         self.files.fetch_add(1, Ordering::Relaxed);
@@ -187,6 +209,7 @@ impl SourceStats {
                     path: place.path.clone(),
                     provenance: place.provenance.clone(),
                     size,
+                    archive: place.archive.clone(),
                 }),
             None => self.skip(place.path.clone(), SkipReason::Binary),
         }
@@ -198,6 +221,15 @@ impl SourceStats {
         v.sort_by(|a, b| (a.rule, &a.path).cmp(&(b.rule, &b.path)));
         v.dedup_by(|a, b| a.rule == b.rule && a.path == b.path);
         v
+    }
+
+    /// The skipped files so far (for tests).
+    #[cfg(test)]
+    pub(crate) fn skipped_for_tests(&self) -> Vec<Skipped> {
+        self.skipped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Record untracked paths that ignore rules skipped.
@@ -311,6 +343,11 @@ pub trait Source {
         visit: &(dyn Fn(&Blob<'_>) + Sync),
     ) -> Result<(), SourceError>;
 
+    /// How far this source opens archives (default: [`ArchiveLimits::default`]).
+    fn archive_limits(&self) -> ArchiveLimits {
+        ArchiveLimits::default()
+    }
+
     /// Turn the per-place findings into the reported ones (history groups
     /// them by rule, secret and path and fills in provenance). Default: as is.
     fn finish(&self, findings: Vec<Finding>) -> Result<Vec<Finding>, SourceError> {
@@ -327,6 +364,37 @@ pub trait Source {
     /// commit each), reported so a reviewer sees them. Default: none.
     fn settings_changed(&self) -> Vec<EnvCommitted> {
         Vec::new()
+    }
+}
+
+/// Visit raw content seen at `places`: text is decoded and visited; binary
+/// content is opened when it is an archive or compressed file, kept for a
+/// finding of its own when its name says it is a key store, and otherwise
+/// counted as skipped (under `unnamed()` when it has no place).
+pub(crate) fn visit_content(
+    raw: &[u8],
+    places: &[Place],
+    unnamed: &dyn Fn() -> String,
+    stats: &SourceStats,
+    visit: &(dyn Fn(&Blob<'_>) + Sync),
+) {
+    match decode(raw) {
+        Decoded::Text(text) => {
+            stats.scanned(raw.len() as u64);
+            visit(&Blob {
+                data: &text,
+                places,
+            });
+        }
+        Decoded::Binary => {
+            if archive::open(raw, places, stats, visit) {
+                return;
+            }
+            match places.first() {
+                Some(place) => stats.binary(place, raw.len() as u64),
+                None => stats.skip(unnamed(), SkipReason::Binary),
+            }
+        }
     }
 }
 

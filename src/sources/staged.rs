@@ -132,6 +132,7 @@ fn scan_change(
         path,
         provenance: Provenance::Staged,
         added_lines: added,
+        archive: None,
     }];
     super::git::visit_raw(buf, &change.blob, &places, stats, visit);
     Ok(())

@@ -15,7 +15,7 @@
 //! not exist, cannot be read or is not a regular file or directory is an
 //! error.
 
-use super::{decode, Blob, Decoded, Place, SkipReason, Source, SourceError, SourceStats};
+use super::{Blob, Place, SkipReason, Source, SourceError, SourceStats};
 use ignore::{WalkBuilder, WalkState};
 use std::collections::HashSet;
 use std::fs::File;
@@ -36,9 +36,15 @@ pub struct TreeSource {
     pub threads: usize,
     /// Files larger than this are skipped (and counted).
     pub max_file_size: u64,
+    /// How far archives are opened.
+    pub archives: super::ArchiveLimits,
 }
 
 impl Source for TreeSource {
+    fn archive_limits(&self) -> super::ArchiveLimits {
+        self.archives
+    }
+
     fn for_each_blob(
         &self,
         stats: &SourceStats,
@@ -341,16 +347,7 @@ fn read_and_visit(
             return;
         }
     }
-    match decode(buf) {
-        Decoded::Binary => stats.binary(&Place::file(path), buf.len() as u64),
-        Decoded::Text(text) => {
-            stats.scanned(buf.len() as u64);
-            visit(&Blob {
-                data: &text,
-                places: &[Place::file(path)],
-            });
-        }
-    }
+    super::visit_content(buf, &[Place::file(path)], &String::new, stats, visit);
 }
 
 /// Read `path` into `buf` unless it is larger than `max` (then `Ok(None)`).

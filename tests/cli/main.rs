@@ -2,6 +2,7 @@
 //! in fresh temp directories. Keys are generated at test time with the same
 //! generators rule examples use, so no key-shaped literal lives in this repo.
 
+mod archives;
 mod coverage;
 mod gates;
 mod history;

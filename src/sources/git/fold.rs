@@ -182,6 +182,7 @@ impl Walked {
                     None => Provenance::Unreachable { blob: blob.clone() },
                 },
                 added_lines: self.added.get(intro.added_lines as usize).cloned(),
+                archive: None,
             })
             .collect()
     }

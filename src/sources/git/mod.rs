@@ -25,7 +25,7 @@ use self::fold::{group_by_path, CommitInfos, Intro, Walked};
 use self::treediff::{changes, Change, MODE_BLOB, MODE_COMMIT, MODE_EXEC};
 use super::odb::{ObjectStore, Reader};
 use super::repo::Repo;
-use super::{decode, Blob, Decoded, Place, Source, SourceError, SourceStats};
+use super::{Blob, Place, Source, SourceError, SourceStats};
 use crate::model::{
     display_path_bytes, is_env_file, CommitInfo, EnvCommitted, Finding, Provenance, SkipReason,
 };
@@ -174,6 +174,7 @@ pub struct HistorySource {
     repo_path: PathBuf,
     mode: HistoryMode,
     threads: usize,
+    archives: super::ArchiveLimits,
     max_file_size: u64,
     progress: bool,
     /// Track the first commit of every `.env` file (the history lint).
@@ -224,6 +225,10 @@ impl HistorySource {
             repo_path,
             mode,
             threads,
+            archives: super::ArchiveLimits {
+                max_member: max_file_size,
+                ..Default::default()
+            },
             max_file_size,
             progress,
             env_files,
@@ -270,6 +275,12 @@ impl HistorySource {
             self.paths.push(parts.join(&b'/'));
         }
         Ok(self)
+    }
+
+    /// Open archives within `limits` (default: depth 3, members to the file size limit).
+    pub fn with_archives(mut self, limits: super::ArchiveLimits) -> Self {
+        self.archives = limits;
+        self
     }
 
     /// Report commits that change any of `paths` (repository-relative).
@@ -507,6 +518,10 @@ fn release_free_memory() {
 }
 
 impl Source for HistorySource {
+    fn archive_limits(&self) -> super::ArchiveLimits {
+        self.archives
+    }
+
     fn for_each_blob(
         &self,
         stats: &SourceStats,
@@ -666,19 +681,7 @@ pub(crate) fn visit_raw(
         stats.skip(label(oid, places), SkipReason::LfsPointer);
         return;
     }
-    match decode(raw) {
-        Decoded::Binary => match places.first() {
-            Some(place) => stats.binary(place, raw.len() as u64),
-            None => stats.skip(label(oid, places), SkipReason::Binary),
-        },
-        Decoded::Text(text) => {
-            stats.scanned(raw.len() as u64);
-            visit(&Blob {
-                data: &text,
-                places,
-            });
-        }
-    }
+    super::visit_content(raw, places, &|| oid.to_string(), stats, visit);
 }
 
 /// A progress bar on stderr, hidden unless asked for (a terminal, not quiet).
