@@ -81,7 +81,7 @@ fn scan_findings(config: &Config) -> Result<(u8, Vec<crate::model::Finding>)> {
     if let Some(key) = config.fingerprint_key {
         crate::model::set_fingerprint_key(key);
     }
-    let matcher = Matcher::new(&config.rules)?;
+    let matcher = Matcher::new(&config.rules)?.with_decoding(config.decode);
     let attributor = Attributor::new(&config.rules);
     let assessor = pipeline::Assessor::new(&config.rules);
     let mut result = pipeline::scan(
@@ -226,7 +226,7 @@ pub fn revoke(
     fingerprint: &str,
     yes: bool,
 ) -> Result<u8> {
-    let matcher = Matcher::new(&config.rules)?;
+    let matcher = Matcher::new(&config.rules)?.with_decoding(config.decode);
     let attributor = Attributor::new(&config.rules);
     let result = pipeline::scan(
         config.source.as_source(),

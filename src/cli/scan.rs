@@ -29,6 +29,9 @@ pub struct RuleArgs {
     /// Do not run these rules (repeatable).
     #[arg(long = "disable-rule", value_name = "ID")]
     pub disable: Vec<String>,
+    /// Do not decode base64, hex, percent-encoded or escaped spans to look inside them.
+    #[arg(long)]
+    pub no_decode: bool,
 }
 
 /// Live verification (shared by `scan`, `history` and `staged`).

@@ -50,6 +50,8 @@ pub struct Config {
     /// The key fingerprints are made with (from the repository's root
     /// commit); `None` outside a repository.
     pub fingerprint_key: Option<[u8; 32]>,
+    /// Decode encoded spans and scan inside them.
+    pub decode: bool,
 }
 
 /// What every scanning command shares, built from flags and `.keysweep.toml`.
@@ -61,6 +63,7 @@ struct Shared {
     filters: Filters,
     write_baseline: Option<PathBuf>,
     max_key_age: u64,
+    decode: bool,
 }
 
 /// The flag groups every scanning command has.
@@ -155,6 +158,7 @@ impl Shared {
             report: ReportOptions::new(flags.output, flags.exit, fail_on),
             max_key_age: max_key_age.unwrap_or(90),
             write_baseline: flags.config.write_baseline.clone(),
+            decode: !flags.rules.no_decode,
             filters,
             rules,
         })
@@ -170,6 +174,7 @@ impl Shared {
             filters: self.filters,
             write_baseline: self.write_baseline,
             fingerprint_key: self.fingerprint_key,
+            decode: self.decode,
         }
     }
 }
@@ -490,6 +495,7 @@ impl Config {
                 verify: None,
                 filters: Filters::default(),
                 write_baseline: None,
+                decode: true,
                 // The same key as the scan the fingerprint came from.
                 fingerprint_key: crate::sources::fingerprint_key(
                     args.paths.first().map_or(Path::new("."), |p| p.as_path()),

@@ -458,6 +458,7 @@ fn env_file_in_history(c: &EnvCommitted, severity: Severity) -> Finding {
         tags: Vec::new(),
         redacted_context: None,
         archive: None,
+        encoding: None,
     }
 }
 
@@ -483,5 +484,6 @@ pub(crate) fn file_finding(path: &str, rule: &str, severity: Severity, message: 
         tags: Vec::new(),
         redacted_context: None,
         archive: None,
+        encoding: None,
     }
 }

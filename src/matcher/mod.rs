@@ -8,6 +8,7 @@
 //! secrets then pass the placeholder, entropy and content checks in
 //! [`filters`]; where secrets of several rules overlap, one finding is kept. The matcher is shared read-only across worker threads.
 
+pub mod decode;
 mod filters;
 mod value;
 
@@ -68,6 +69,8 @@ pub struct Matcher {
     prefilter: AhoCorasick,
     /// Keyword pattern index -> rules that own that keyword.
     keyword_rules: Vec<Vec<u32>>,
+    /// Also look inside encoded spans (base64, hex, percent, escapes).
+    decode: bool,
 }
 
 /// A rule that passed loading but cannot be compiled for matching.
@@ -81,6 +84,17 @@ pub struct CompileError {
 }
 
 impl Matcher {
+    /// Look inside encoded spans (the default) or not (`--no-decode`).
+    pub fn with_decoding(mut self, on: bool) -> Self {
+        self.decode = on;
+        self
+    }
+
+    /// True when encoded spans are decoded and scanned.
+    pub fn decodes(&self) -> bool {
+        self.decode
+    }
+
     /// Compile `rules`. Rule indices in [`RawMatch::rule`] refer to this slice.
     pub fn new(rules: &[Rule]) -> Result<Self, CompileError> {
         let mut keyword_index: HashMap<String, usize> = HashMap::new();
@@ -125,6 +139,7 @@ impl Matcher {
             severities: rules.iter().map(|r| r.severity).collect(),
             prefilter,
             keyword_rules,
+            decode: true,
         })
     }
 

@@ -204,6 +204,10 @@ pub struct Finding {
     /// `archive!member` (nested members add more `!` segments) and `line`
     /// counts lines of the member.
     pub archive: Option<String>,
+    /// Set when the secret was found inside encoded content: the encodings
+    /// undone, outermost first (`base64 > percent`); `line` and `column`
+    /// are those of the encoded span.
+    pub encoding: Option<String>,
 }
 
 /// What a JWT-based key says about itself: the non-secret claims that
@@ -450,6 +454,7 @@ mod tests {
             tags: Vec::new(),
             redacted_context: None,
             archive: None,
+            encoding: None,
         };
         let debug = format!("{f:?}");
         assert!(!debug.contains(&secret), "{debug}");

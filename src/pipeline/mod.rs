@@ -7,6 +7,7 @@
 //! and returns them with a [`Summary`] for the reporters.
 
 mod confidence;
+mod decoded;
 
 pub use confidence::{is_docs_path, Assessor};
 
@@ -123,6 +124,7 @@ fn key_container_finding(matcher: &Matcher, c: crate::sources::KeyContainer) -> 
         tags: Vec::new(),
         redacted_context: None,
         archive: c.archive.as_deref().map(str::to_string),
+        encoding: None,
     })
 }
 
@@ -181,9 +183,21 @@ pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> (Vec<Finding>, u6
         .places
         .first()
         .map_or(FileKind::Config, |p| FileKind::of(&p.path));
-    let (matches, masks) = matcher.find_with_masks(data, kind);
-    let mut out = Vec::with_capacity(matches.len() * blob.places.len());
-    let mut suppressed = 0;
+    let (matches, mut masks) = matcher.find_with_masks(data, kind);
+    let plain: std::collections::HashSet<&[u8]> =
+        matches.iter().map(|m| &data[m.secret.clone()]).collect();
+    let (mut out, spans, mut suppressed) = if matcher.decodes() {
+        decoded::findings(matcher, blob, kind, &plain)
+    } else {
+        (Vec::new(), Vec::new(), 0)
+    };
+    if !spans.is_empty() {
+        // Other findings on those lines must not show the encoded secret.
+        masks.extend(spans);
+        masks.sort_by_key(|r| (r.start, r.end));
+        masks.dedup();
+    }
+    out.reserve(matches.len() * blob.places.len());
     let mut cursor = Cursor::new(data);
     for m in matches {
         // The inline allow marker goes on the line where the match starts.
@@ -198,15 +212,7 @@ pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> (Vec<Finding>, u6
         // below the match).
         cursor.advance(m.secret.start);
         let last_line = cursor.line + memchr::memchr_iter(b'\n', &data[m.secret.clone()]).count();
-        let places: Vec<_> = blob
-            .places
-            .iter()
-            .filter(|p| {
-                p.added_lines
-                    .as_ref()
-                    .is_none_or(|l| l.intersects(first_line, last_line))
-            })
-            .collect();
+        let places = places_touching(blob, first_line, last_line);
         if places.is_empty() {
             continue;
         }
@@ -239,10 +245,28 @@ pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> (Vec<Finding>, u6
                 tags: Vec::new(),
                 redacted_context: redacted_context.clone(),
                 archive: place.archive.as_deref().map(str::to_string),
+                encoding: None,
             });
         }
     }
     (out, suppressed)
+}
+
+/// The places of `blob` where lines `first..=last` count (all, unless a
+/// place holds only some added lines).
+fn places_touching<'a>(
+    blob: &'a Blob<'_>,
+    first: usize,
+    last: usize,
+) -> Vec<&'a crate::sources::Place> {
+    blob.places
+        .iter()
+        .filter(|p| {
+            p.added_lines
+                .as_ref()
+                .is_none_or(|l| l.intersects(first, last))
+        })
+        .collect()
 }
 
 /// The line's context with every other secret-like value in `masks`

@@ -23,6 +23,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 "severity": f.severity,
                 "path": f.path,
                 "archive": f.archive,
+                "encoding": f.encoding,
                 "line": f.line,
                 "column": f.column,
                 "secret": f.display_secret(report.show_secrets),

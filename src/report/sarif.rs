@@ -133,6 +133,9 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             if let Some(v) = &f.verification {
                 result["properties"]["verification"] = json!(v);
             }
+            if let Some(e) = &f.encoding {
+                result["properties"]["encoding"] = json!(e);
+            }
             if let Some(p) = &f.provider {
                 result["properties"]["provider"] = json!(p);
             }

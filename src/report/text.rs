@@ -117,6 +117,12 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         if let Some(k) = &f.key_info {
             writeln!(out, "      key: {}", escape_control(&k.describe()))?;
         }
+        if let Some(e) = &f.encoding {
+            writeln!(
+                out,
+                "      decoded from: {e} (the encoded span at this column)"
+            )?;
+        }
         if let Some(p) = provenance_line(&f.provenance) {
             writeln!(
                 out,

@@ -4,6 +4,7 @@
 
 mod archives;
 mod coverage;
+mod decoding;
 mod gates;
 mod history;
 mod hostile;

@@ -1,0 +1,118 @@
+//! Secrets inside encoded spans: found, located at the encoded span, named
+//! by their encoding chain, and never shown encoded.
+
+use crate::{key, keysweep, said, write};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use serde_json::Value;
+use tempfile::TempDir;
+
+#[test]
+fn encoded_keys_are_found_where_the_encoding_is() {
+    let t = TempDir::new().unwrap();
+    let d = t.path();
+    let id = key("AKIA{{upper:16}}", "decode");
+    let secret = key("{{alnum:40}}", "decode");
+    let pair = format!("aws_access_key_id={id}\naws_secret_access_key={secret}\n");
+    let b64 = STANDARD.encode(&pair);
+    let twice = STANDARD.encode(&b64);
+    let escaped: String = id.chars().map(|c| format!("\\u{:04x}", c as u32)).collect();
+    let live = crate::live_key("decoded");
+    write(
+        d,
+        "k8s/secret.yaml",
+        format!("kind: Secret\ndata:\n  credentials: {b64}\n"),
+    );
+    write(d, "fixtures/twice.txt", format!("blob = {twice}\n"));
+    write(d, "app.json", format!("{{\"id\": \"{escaped}\"}}\n"));
+    write(d, "one-line.env", format!("STRIPE={live} CREDS={b64}\n"));
+    let out = keysweep()
+        .current_dir(d)
+        .args(["scan", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let text = said(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    // Neither the secret nor its encodings are ever printed.
+    for s in [&secret, &b64, &twice, &escaped] {
+        assert!(!text.contains(s.as_str()), "leaked {s}: {text}");
+    }
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut got: Vec<(String, String, u64, u64, String)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["encoding"].as_str().unwrap_or("-").to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    let row = |p: &str, r: &str, l, c, e: &str| (p.into(), r.into(), l, c, e.into());
+    let creds_col = format!("STRIPE={live} CREDS=").len() as u64 + 1;
+    assert_eq!(
+        got,
+        [
+            row("app.json", "aws-access-key-id", 1, 9, "escapes"),
+            row(
+                "fixtures/twice.txt",
+                "aws-access-key-id",
+                1,
+                8,
+                "base64 > base64"
+            ),
+            row(
+                "fixtures/twice.txt",
+                "aws-secret-access-key",
+                1,
+                8,
+                "base64 > base64"
+            ),
+            row("k8s/secret.yaml", "aws-access-key-id", 3, 16, "base64"),
+            row("k8s/secret.yaml", "aws-secret-access-key", 3, 16, "base64"),
+            row("one-line.env", "aws-access-key-id", 1, creds_col, "base64"),
+            row(
+                "one-line.env",
+                "aws-secret-access-key",
+                1,
+                creds_col,
+                "base64"
+            ),
+            row("one-line.env", "stripe-secret-key", 1, 8, "-"),
+        ]
+    );
+
+    // SARIF carries the chain; --no-decode turns decoding off.
+    let out = keysweep()
+        .current_dir(d)
+        .args(["scan", "k8s", "--format", "sarif"])
+        .output()
+        .unwrap();
+    let sarif = String::from_utf8(out.stdout).unwrap();
+    crate::output::validate_sarif(&sarif);
+    let doc: Value = serde_json::from_str(&sarif).unwrap();
+    let r = &doc["runs"][0]["results"][0];
+    assert_eq!(r["properties"]["encoding"], "base64");
+    assert_eq!(
+        r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        3
+    );
+    let out = keysweep()
+        .current_dir(d)
+        .args(["scan", ".", "--no-decode", "--format", "json"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["stripe-secret-key"]);
+}
