@@ -302,6 +302,18 @@ fn archived_findings_in_history_point_at_the_archive() {
 
     let out = keysweep()
         .current_dir(d)
+        .args(["history"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("dist/bundle.zip!config/.env\n"), "{text}");
+    assert!(
+        text.contains("  2:21  high      aws-access-key-id"),
+        "{text}"
+    );
+
+    let out = keysweep()
+        .current_dir(d)
         .args(["history", "--format", "sarif"])
         .output()
         .unwrap();

@@ -87,6 +87,20 @@ fn encoded_keys_are_found_where_the_encoding_is() {
         ]
     );
 
+    // Text names the chain at the encoded span's place.
+    let out = keysweep()
+        .current_dir(d)
+        .args(["scan", "k8s"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("  3:16  high      aws-access-key-id"),
+        "{text}"
+    );
+    assert!(text.contains("decoded from: base64"), "{text}");
+    assert!(!text.contains(&b64), "{text}");
+
     // SARIF carries the chain; --no-decode turns decoding off.
     let out = keysweep()
         .current_dir(d)
