@@ -4,10 +4,10 @@
 //! its context never shows the encoded span (which would give the secret
 //! away to anyone who decodes it).
 
-use super::{context, Cursor};
+use super::{context, Cursor, Spot};
 use crate::filter;
 use crate::matcher::{decode, FileKind, Matcher};
-use crate::model::{fingerprint, Finding, KeyInfo};
+use crate::model::Finding;
 use crate::sources::Blob;
 use std::collections::HashSet;
 use std::ops::Range;
@@ -45,33 +45,20 @@ pub(super) fn findings(
                 suppressed += 1;
                 continue;
             }
-            let secret = String::from_utf8_lossy(secret).into_owned();
-            let rule_id = matcher.rule_id(m.rule);
-            let (context_before, context_after) = context(data, cursor.line_start, d.span.clone());
-            for place in super::places_touching(blob, first_line, last_line) {
-                out.push(Finding {
-                    fingerprint: fingerprint(rule_id, &secret, &place.path),
-                    severity: matcher.severity(m.rule),
-                    rule_id: rule_id.to_string(),
-                    context_before: context_before.clone(),
-                    context_after: context_after.clone(),
-                    secret: secret.clone(),
-                    path: place.path.clone(),
-                    line: cursor.line,
-                    column: cursor.column,
-                    provenance: place.provenance.clone(),
-                    message: None,
-                    provider: None,
-                    verification: None,
-                    key_info: KeyInfo::from_secret(&secret),
-                    confidence: crate::model::Confidence::High,
-                    confidence_reasons: Vec::new(),
-                    tags: Vec::new(),
-                    redacted_context: None,
-                    archive: place.archive.as_deref().map(str::to_string),
-                    encoding: Some(d.chain.join(" > ")),
-                });
-            }
+            let spot = Spot {
+                rule: m.rule,
+                secret: String::from_utf8_lossy(secret).into_owned(),
+                line: cursor.line,
+                column: cursor.column,
+                context: context(data, cursor.line_start, d.span.clone()),
+                redacted_context: None,
+                encoding: Some(d.chain.join(" > ")),
+            };
+            out.extend(
+                super::places_touching(blob, first_line, last_line)
+                    .into_iter()
+                    .map(|p| spot.finding(matcher, p)),
+            );
         }
     }
     (out, spans, suppressed)

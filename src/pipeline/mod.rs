@@ -220,36 +220,58 @@ pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> (Vec<Finding>, u6
             suppressed += places.len() as u64;
             continue;
         }
-        let secret = String::from_utf8_lossy(&data[m.secret.clone()]).into_owned();
-        let rule_id = matcher.rule_id(m.rule);
-        let (context_before, context_after) = context(data, cursor.line_start, m.secret.clone());
-        let redacted_context = redacted_context(data, cursor.line_start, m.secret.clone(), &masks);
-        for place in places {
-            out.push(Finding {
-                fingerprint: fingerprint(rule_id, &secret, &place.path),
-                severity: matcher.severity(m.rule),
-                rule_id: rule_id.to_string(),
-                context_before: context_before.clone(),
-                context_after: context_after.clone(),
-                secret: secret.clone(),
-                path: place.path.clone(),
-                line: cursor.line,
-                column: cursor.column,
-                provenance: place.provenance.clone(),
-                message: None,
-                provider: None,
-                verification: None,
-                key_info: KeyInfo::from_secret(&secret),
-                confidence: crate::model::Confidence::High,
-                confidence_reasons: Vec::new(),
-                tags: Vec::new(),
-                redacted_context: redacted_context.clone(),
-                archive: place.archive.as_deref().map(str::to_string),
-                encoding: None,
-            });
-        }
+        let spot = Spot {
+            rule: m.rule,
+            secret: String::from_utf8_lossy(&data[m.secret.clone()]).into_owned(),
+            line: cursor.line,
+            column: cursor.column,
+            context: context(data, cursor.line_start, m.secret.clone()),
+            redacted_context: redacted_context(data, cursor.line_start, m.secret.clone(), &masks),
+            encoding: None,
+        };
+        out.extend(places.into_iter().map(|p| spot.finding(matcher, p)));
     }
     (out, suppressed)
+}
+
+/// One match, before it is reported at each of its places.
+struct Spot {
+    rule: usize,
+    secret: String,
+    line: usize,
+    column: usize,
+    /// Text before and after the secret (or its encoded span) on its line.
+    context: (String, String),
+    redacted_context: Option<(String, String)>,
+    encoding: Option<String>,
+}
+
+impl Spot {
+    fn finding(&self, matcher: &Matcher, place: &crate::sources::Place) -> Finding {
+        let rule_id = matcher.rule_id(self.rule);
+        Finding {
+            fingerprint: fingerprint(rule_id, &self.secret, &place.path),
+            severity: matcher.severity(self.rule),
+            rule_id: rule_id.to_string(),
+            context_before: self.context.0.clone(),
+            context_after: self.context.1.clone(),
+            secret: self.secret.clone(),
+            path: place.path.clone(),
+            line: self.line,
+            column: self.column,
+            provenance: place.provenance.clone(),
+            message: None,
+            provider: None,
+            verification: None,
+            key_info: KeyInfo::from_secret(&self.secret),
+            confidence: crate::model::Confidence::High,
+            confidence_reasons: Vec::new(),
+            tags: Vec::new(),
+            redacted_context: self.redacted_context.clone(),
+            archive: place.archive.as_deref().map(str::to_string),
+            encoding: self.encoding.clone(),
+        }
+    }
 }
 
 /// The places of `blob` where lines `first..=last` count (all, unless a
