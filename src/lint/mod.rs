@@ -429,16 +429,11 @@ fn env_file_in_history(c: &EnvCommitted, severity: Severity) -> Finding {
     } else {
         "deleted since, but every clone still has it: rotate every key it held"
     };
+    let message = format!(
+        "{} was committed in {short} ({}); {status}",
+        c.path, info.summary
+    );
     Finding {
-        rule_id: ENV_FILE_IN_HISTORY.to_string(),
-        severity,
-        secret: String::new(),
-        path: c.path.clone(),
-        line: 1,
-        column: 1,
-        context_before: String::new(),
-        context_after: String::new(),
-        fingerprint: fingerprint(ENV_FILE_IN_HISTORY, "", &c.path),
         provenance: crate::model::Provenance::Commit(crate::model::GitProvenance {
             commit: info.clone(),
             blob: String::new(),
@@ -446,19 +441,7 @@ fn env_file_in_history(c: &EnvCommitted, severity: Severity) -> Finding {
             commits: 1,
             paths: 1,
         }),
-        message: Some(format!(
-            "{} was committed in {short} ({}); {status}",
-            c.path, info.summary
-        )),
-        provider: None,
-        verification: None,
-        key_info: None,
-        confidence: crate::model::Confidence::High,
-        confidence_reasons: Vec::new(),
-        tags: Vec::new(),
-        redacted_context: None,
-        archive: None,
-        encoding: None,
+        ..file_finding(&c.path, ENV_FILE_IN_HISTORY, severity, message)
     }
 }
 

@@ -101,30 +101,15 @@ fn key_container_finding(matcher: &Matcher, c: crate::sources::KeyContainer) -> 
         "keepass-database-file" => "a KeePass password database",
         _ => "an SSH private key file",
     };
+    let message = format!(
+        "{} is {what} ({} bytes, binary): key stores do not belong in a repository; remove it, rotate what it holds, and keep it in a secret manager",
+        c.path, c.size
+    );
     Some(Finding {
-        fingerprint: fingerprint(c.rule, "", &c.path),
-        severity: matcher.severity(i),
-        rule_id: c.rule.to_string(),
-        secret: String::new(),
-        path: c.path.clone(),
-        line: 1,
-        column: 1,
-        context_before: String::new(),
-        context_after: String::new(),
         provenance: c.provenance,
-        message: Some(format!(
-            "{} is {what} ({} bytes, binary): key stores do not belong in a repository; remove it, rotate what it holds, and keep it in a secret manager",
-            c.path, c.size
-        )),
-        provider: None,
-        verification: None,
-        key_info: None,
-        confidence: crate::model::Confidence::High,
         confidence_reasons: vec!["a key store, by its file name and binary content".to_string()],
-        tags: Vec::new(),
-        redacted_context: None,
         archive: c.archive.as_deref().map(str::to_string),
-        encoding: None,
+        ..crate::lint::file_finding(&c.path, c.rule, matcher.severity(i), message)
     })
 }
 
