@@ -169,9 +169,8 @@ pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> (Vec<Finding>, u6
         .first()
         .map_or(FileKind::Config, |p| FileKind::of(&p.path));
     let (matches, mut masks) = matcher.find_with_masks(data, kind);
-    let plain: std::collections::HashSet<&[u8]> =
-        matches.iter().map(|m| &data[m.secret.clone()]).collect();
     let (mut out, spans, mut suppressed) = if matcher.decodes() {
+        let plain = matches.iter().map(|m| &data[m.secret.clone()]).collect();
         decoded::findings(matcher, blob, kind, &plain)
     } else {
         (Vec::new(), Vec::new(), 0)
