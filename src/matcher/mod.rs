@@ -28,6 +28,11 @@ const BEFORE: usize = 256;
 /// How far after a keyword hit a match may end (same line), before the window
 /// is stretched to the end of the token it cuts.
 const AFTER: usize = 1024;
+/// Windows one rule may open in one blob before its remaining hits are
+/// searched in a single window running to the end of the blob.
+const MAX_WINDOWS: usize = 1024;
+/// Keywords this long or shorter must start a word (see `bounded_keyword`).
+const SHORT_KEYWORD: usize = 3;
 /// Window after a hit for multi-line rules (PEM blocks and the like).
 const MULTILINE_AFTER: usize = 16 * 1024;
 /// How far a window end is stretched to finish a token.
@@ -69,6 +74,12 @@ pub struct Matcher {
     prefilter: AhoCorasick,
     /// Keyword pattern index -> rules that own that keyword.
     keyword_rules: Vec<Vec<u32>>,
+    /// Keyword pattern index -> the keyword is a short word (at most
+    /// [`SHORT_KEYWORD`] letters and digits): it counts only where a word
+    /// starts, so `pat` or `ibm` do not fire inside `compatible` or `climb`.
+    /// (Short keywords with punctuation, `hf_` or `8q~`, are rare in text
+    /// and may sit inside a token.)
+    bounded_keyword: Vec<bool>,
     /// Also look inside encoded spans (base64, hex, percent, escapes).
     decode: bool,
 }
@@ -133,7 +144,12 @@ impl Matcher {
                 rule: "(keywords)".into(),
                 message: e.to_string(),
             })?;
+        let bounded_keyword = keywords
+            .iter()
+            .map(|k| k.len() <= SHORT_KEYWORD && k.bytes().all(|b| b.is_ascii_alphanumeric()))
+            .collect();
         Ok(Matcher {
+            bounded_keyword,
             compiled,
             ids: rules.iter().map(|r| r.id.clone()).collect(),
             severities: rules.iter().map(|r| r.severity).collect(),
@@ -201,43 +217,114 @@ impl Matcher {
         kind: FileKind,
     ) -> (Vec<RawMatch>, Vec<Range<usize>>) {
         let mut masks = Vec::new();
-        // (rule, window start, window end) for every keyword hit.
-        let mut windows: Vec<(u32, usize, usize)> = Vec::new();
-        for hit in self.prefilter.find_overlapping_iter(data) {
-            for &rule in &self.keyword_rules[hit.pattern().as_usize()] {
-                let multiline = self.compiled[rule as usize].multiline;
-                let (ws, we) = window(data, hit.start(), hit.end(), multiline);
-                windows.push((rule, ws, we));
-            }
-        }
-        if windows.is_empty() {
-            return (Vec::new(), masks);
-        }
-        windows.sort_unstable();
         let mut out = Vec::new();
-        let mut i = 0;
-        while i < windows.len() {
-            let (rule, start, mut end) = windows[i];
-            i += 1;
-            while i < windows.len() && windows[i].0 == rule && windows[i].1 <= end {
-                end = end.max(windows[i].2);
-                i += 1;
-            }
-            self.confirm(
-                rule as usize,
-                data,
-                start,
-                end,
-                kind,
-                (&mut out, &mut masks),
-            );
-        }
+        self.scan_windows(data, &mut |rule, start, end| {
+            self.confirm(rule, data, start, end, kind, (&mut out, &mut masks));
+        });
         masks.extend(out.iter().map(|m| m.secret.clone()));
         self.dedupe_overlaps(&mut out);
         out.sort_by_key(|m| (m.span.start, m.rule));
         masks.sort_by_key(|r| (r.start, r.end));
         masks.dedup();
         (out, masks)
+    }
+
+    /// Stream the keyword hits of `data` into per-rule windows and hand
+    /// each window to `confirm` once; returns how many windows were opened.
+    ///
+    /// Linear in the blob whatever it holds: hits are merged into their
+    /// rule's open window as they arrive (no list of hits, no sort); a line
+    /// break is found once per blob, not once per hit; and a rule that has
+    /// opened [`MAX_WINDOWS`] windows in one blob gets one last window that
+    /// runs to the end of the blob, so a file of repeated keywords costs one
+    /// regex pass per rule instead of one search per hit.
+    fn scan_windows(&self, data: &[u8], confirm: &mut dyn FnMut(usize, usize, usize)) -> usize {
+        OPEN.with(|open| {
+            let mut open = open.borrow_mut();
+            if open.slots.len() < self.compiled.len() {
+                open.slots.resize(self.compiled.len(), u32::MAX);
+            }
+            let windows = self.stream_hits(data, &mut open, confirm);
+            open.clear();
+            windows
+        })
+    }
+
+    fn stream_hits(
+        &self,
+        data: &[u8],
+        open: &mut Open,
+        confirm: &mut dyn FnMut(usize, usize, usize),
+    ) -> usize {
+        let mut lines = LineTracker::default();
+        let mut windows = 0usize;
+        for hit in self.prefilter.find_overlapping_iter(data) {
+            let (s, e) = (hit.start(), hit.end());
+            if self.bounded_keyword[hit.pattern().as_usize()]
+                && s > 0
+                && data[s - 1].is_ascii_alphanumeric()
+            {
+                continue; // a short keyword inside a word
+            }
+            let ws = lines.window_start(data, s);
+            for &rule in &self.keyword_rules[hit.pattern().as_usize()] {
+                let multiline = self.compiled[rule as usize].multiline;
+                let w = open.get(rule);
+                if let Some(w) = w {
+                    if w.done {
+                        continue;
+                    }
+                    let joins = if multiline {
+                        s >= w.start && s <= w.last_end + MULTILINE_AFTER
+                    } else {
+                        s >= w.start && s <= w.last_end + AFTER && ws <= w.last_end
+                    };
+                    if joins {
+                        w.last_end = w.last_end.max(e);
+                        continue;
+                    }
+                    // Flush the rule's open window; open the next one.
+                    let (start, end) = (w.start, window_end(data, w.last_end, multiline));
+                    w.count += 1;
+                    let capped = w.count >= MAX_WINDOWS;
+                    w.start = if multiline {
+                        s.saturating_sub(BEFORE)
+                    } else {
+                        ws
+                    };
+                    w.last_end = e;
+                    if capped {
+                        // The rest of the blob in one window.
+                        w.done = true;
+                        confirm(rule as usize, start, end);
+                        confirm(rule as usize, w.start, data.len());
+                        windows += 2;
+                        continue;
+                    }
+                    confirm(rule as usize, start, end);
+                    windows += 1;
+                } else {
+                    let start = if multiline {
+                        s.saturating_sub(BEFORE)
+                    } else {
+                        ws
+                    };
+                    open.insert(rule, start, e);
+                }
+            }
+        }
+        for &(rule, w) in &open.touched {
+            if !w.done {
+                let multiline = self.compiled[rule as usize].multiline;
+                confirm(
+                    rule as usize,
+                    w.start,
+                    window_end(data, w.last_end, multiline),
+                );
+                windows += 1;
+            }
+        }
+        windows
     }
 
     fn confirm(
@@ -373,25 +460,104 @@ fn accept(c: &Compiled, placeholders: Option<&RegexSet>, secret: &[u8]) -> bool 
     })
 }
 
-/// The window a rule's regex searches around a keyword hit at `start..end`.
-fn window(data: &[u8], start: usize, end: usize, multiline: bool) -> (usize, usize) {
-    let lo = start.saturating_sub(BEFORE);
+/// Where the window of a single-line rule's keyword hit ending at `end`
+/// stops: the end of the line, at most [`AFTER`] bytes on and then stretched
+/// to finish the token it cuts; multi-line rules look [`MULTILINE_AFTER`] on.
+fn window_end(data: &[u8], end: usize, multiline: bool) -> usize {
     if multiline {
-        return (lo, (end + MULTILINE_AFTER).min(data.len()));
+        return (end + MULTILINE_AFTER).min(data.len());
     }
-    let ws = memchr::memrchr(b'\n', &data[lo..start]).map_or(lo, |p| lo + p + 1);
     let hi = (end + AFTER).min(data.len());
     if let Some(p) = memchr::memchr(b'\n', &data[end..hi]) {
-        return (ws, end + p);
+        return end + p;
     }
     // The line goes on past the window: finish the token the window cuts, so
     // a regex never sees a truncated key as a whole one.
     let slack_end = (hi + TOKEN_SLACK).min(data.len());
-    let we = data[hi..slack_end]
+    data[hi..slack_end]
         .iter()
         .position(|&b| !is_token_byte(b))
-        .map_or(slack_end, |p| hi + p);
-    (ws, we)
+        .map_or(slack_end, |p| hi + p)
+}
+
+/// Window starts for a blob's hits, in one pass over its line breaks.
+#[derive(Default)]
+struct LineTracker {
+    /// Line breaks before this offset have been seen.
+    scanned: usize,
+    /// The last line break before `scanned`.
+    last_newline: Option<usize>,
+}
+
+impl LineTracker {
+    /// Where a single-line window for a hit starting at `s` begins: the start
+    /// of its line, at most [`BEFORE`] bytes back. Hits arrive in order of
+    /// their end, so `s` only moves back by less than a keyword's length;
+    /// then the line break is looked for directly, within [`BEFORE`].
+    fn window_start(&mut self, data: &[u8], s: usize) -> usize {
+        let lo = s.saturating_sub(BEFORE);
+        if s >= self.scanned {
+            if let Some(p) = memchr::memrchr(b'\n', &data[self.scanned..s]) {
+                self.last_newline = Some(self.scanned + p);
+            }
+            self.scanned = s;
+            return self.last_newline.map_or(0, |p| p + 1).max(lo);
+        }
+        match self.last_newline {
+            Some(p) if p < s => (p + 1).max(lo),
+            _ => memchr::memrchr(b'\n', &data[lo..s]).map_or(lo, |p| lo + p + 1),
+        }
+    }
+}
+
+/// The rules with an open window in the blob being matched (per thread,
+/// reused across blobs so a blob costs nothing for rules it never hits).
+#[derive(Default)]
+struct Open {
+    /// Rule index -> index in `touched`, or `u32::MAX`.
+    slots: Vec<u32>,
+    touched: Vec<(u32, Window)>,
+}
+
+#[derive(Clone, Copy)]
+struct Window {
+    start: usize,
+    /// End of the last keyword hit merged into the window.
+    last_end: usize,
+    /// Windows this rule has already searched in this blob.
+    count: usize,
+    /// The rule has searched to the end of the blob.
+    done: bool,
+}
+
+impl Open {
+    fn get(&mut self, rule: u32) -> Option<&mut Window> {
+        let i = self.slots[rule as usize];
+        (i != u32::MAX).then(|| &mut self.touched[i as usize].1)
+    }
+
+    fn insert(&mut self, rule: u32, start: usize, last_end: usize) {
+        self.slots[rule as usize] = self.touched.len() as u32;
+        self.touched.push((
+            rule,
+            Window {
+                start,
+                last_end,
+                count: 0,
+                done: false,
+            },
+        ));
+    }
+
+    fn clear(&mut self) {
+        for (rule, _) in self.touched.drain(..) {
+            self.slots[rule as usize] = u32::MAX;
+        }
+    }
+}
+
+thread_local! {
+    static OPEN: std::cell::RefCell<Open> = std::cell::RefCell::default();
 }
 
 fn is_token_byte(b: u8) -> bool {

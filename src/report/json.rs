@@ -3,6 +3,7 @@
 
 use super::Report;
 use crate::model::Summary;
+use serde::Serialize;
 use serde_json::{json, Value};
 use std::io::{self, Write};
 
@@ -12,46 +13,38 @@ pub const JSON_VERSION: u32 = 1;
 /// Write the JSON document.
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let rules = report.rule_index();
-    let findings: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|f| {
-            let rule = rules.get(f.rule_id.as_str());
-            json!({
-                "rule_id": f.rule_id,
-                "rule_name": rule.map(|r| r.name.as_str()),
-                "severity": f.severity,
-                "path": f.path,
-                "archive": f.archive,
-                "encoding": f.encoding,
-                "line": f.line,
-                "column": f.column,
-                "secret": f.display_secret(report.show_secrets),
-                "redacted": !report.show_secrets,
-                "line_text": f.display_line(report.show_secrets),
-                "fingerprint": f.fingerprint,
-                "message": f.message,
-                "provider": f.provider,
-                "provider_candidates": super::ambiguous_providers(&rules, f),
-                "key_info": f.key_info,
-                "verification": f.verification,
-                "confidence": f.confidence,
-                "confidence_reasons": f.confidence_reasons,
-                "tags": f.tags,
-                "provenance": f.provenance,
-            })
+    let finding = |f: &crate::model::Finding| {
+        let rule = rules.get(f.rule_id.as_str());
+        json!({
+            "rule_id": f.rule_id,
+            "rule_name": rule.map(|r| r.name.as_str()),
+            "severity": f.severity,
+            "path": f.path,
+            "archive": f.archive,
+            "encoding": f.encoding,
+            "line": f.line,
+            "column": f.column,
+            "secret": f.display_secret(report.show_secrets),
+            "redacted": !report.show_secrets,
+            "line_text": f.display_line(report.show_secrets),
+            "fingerprint": f.fingerprint,
+            "message": f.message,
+            "provider": f.provider,
+            "provider_candidates": super::ambiguous_providers(&rules, f),
+            "key_info": f.key_info,
+            "verification": f.verification,
+            "confidence": f.confidence,
+            "confidence_reasons": f.confidence_reasons,
+            "tags": f.tags,
+            "provenance": f.provenance,
         })
-        .collect();
+    };
     let by_sev: serde_json::Map<String, Value> = Summary::by_severity(report.findings)
         .into_iter()
         .map(|(s, n)| (s.as_str().to_string(), json!(n)))
         .collect();
     let s = report.summary;
-    let doc = json!({
-        "version": JSON_VERSION,
-        "tool": {"name": "keysweep", "version": env!("CARGO_PKG_VERSION")},
-        "findings": findings,
-        "summary": {
+    let summary = json!({
             "files_scanned": s.files_scanned,
             "bytes_scanned": s.bytes_scanned,
             "skipped": s.skipped,
@@ -65,8 +58,24 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             "incomplete": s.coverage.incomplete,
             "ignored": s.coverage.ignored,
             "hidden_low_confidence": s.hidden_low_confidence,
-        },
     });
+    let doc = Document {
+        version: JSON_VERSION,
+        tool: json!({"name": "keysweep", "version": env!("CARGO_PKG_VERSION")}),
+        findings: super::Streamed(report.findings, finding),
+        summary,
+    };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
+}
+
+/// The report document; its findings are serialised one at a time, so the
+/// memory a report takes does not grow with the number of findings.
+#[derive(Serialize)]
+#[serde(bound = "")]
+struct Document<'a, F: Fn(&crate::model::Finding) -> Value> {
+    version: u32,
+    tool: Value,
+    findings: super::Streamed<'a, crate::model::Finding, F>,
+    summary: Value,
 }

@@ -64,6 +64,16 @@ pub fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Re
     }
 }
 
+/// A sequence serialised item by item: each item exists as a JSON value only
+/// while it is written, so a report's memory does not grow with its length.
+struct Streamed<'a, T, F>(&'a [T], F);
+
+impl<T, F: Fn(&T) -> serde_json::Value> serde::Serialize for Streamed<'_, T, F> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(&self.1))
+    }
+}
+
 /// The providers a finding's key shape could belong to, when its rule names
 /// several and the file named none of them.
 pub fn ambiguous_providers(rules: &HashMap<&str, &Rule>, f: &Finding) -> Option<Vec<String>> {

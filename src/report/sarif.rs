@@ -4,6 +4,7 @@
 
 use super::Report;
 use crate::model::Severity;
+use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -72,79 +73,75 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         .iter()
         .map(|r| (r.id.as_str(), r.name.as_str()))
         .collect();
-    let results: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|f| {
-            let name = names.get(f.rule_id.as_str()).copied().unwrap_or(&f.rule_id);
-            let mut text = match &f.message {
-                Some(m) => m.clone(),
-                None => format!("{name} found: {}", f.display_secret(report.show_secrets)),
-            };
-            if let Some(p) = super::text::provenance_line(&f.provenance) {
-                text.push_str(&format!(" ({p})"));
-            }
-            let live = f
-                .verification
-                .as_ref()
-                .is_some_and(|v| v.status == crate::model::Status::Live);
-            // Inside an archive: the location is the archive file itself (a
-            // code-scanning UI can open it); the member and its line are named
-            // in the message and a logical location.
-            let location = match &f.archive {
-                Some(archive) => json!({
-                    "physicalLocation": {"artifactLocation": artifact(archive)},
-                    "logicalLocations": [{
-                        "fullyQualifiedName": f.path,
-                        "kind": "member",
-                    }],
-                }),
-                None => json!({
-                    "physicalLocation": {
-                        "artifactLocation": artifact(&f.path),
-                        "region": {
-                            "startLine": f.line,
-                            "startColumn": f.column,
-                            "snippet": {"text": f.display_line(report.show_secrets)},
-                        },
+    let result = |f: &crate::model::Finding| {
+        let name = names.get(f.rule_id.as_str()).copied().unwrap_or(&f.rule_id);
+        let mut text = match &f.message {
+            Some(m) => m.clone(),
+            None => format!("{name} found: {}", f.display_secret(report.show_secrets)),
+        };
+        if let Some(p) = super::text::provenance_line(&f.provenance) {
+            text.push_str(&format!(" ({p})"));
+        }
+        let live = f
+            .verification
+            .as_ref()
+            .is_some_and(|v| v.status == crate::model::Status::Live);
+        // Inside an archive: the location is the archive file itself (a
+        // code-scanning UI can open it); the member and its line are named
+        // in the message and a logical location.
+        let location = match &f.archive {
+            Some(archive) => json!({
+                "physicalLocation": {"artifactLocation": artifact(archive)},
+                "logicalLocations": [{
+                    "fullyQualifiedName": f.path,
+                    "kind": "member",
+                }],
+            }),
+            None => json!({
+                "physicalLocation": {
+                    "artifactLocation": artifact(&f.path),
+                    "region": {
+                        "startLine": f.line,
+                        "startColumn": f.column,
+                        "snippet": {"text": f.display_line(report.show_secrets)},
                     },
-                }),
-            };
-            if f.archive.is_some() {
-                text.push_str(&format!(" in {} line {}", f.path, f.line));
-            }
-            let mut result = json!({
-                "ruleId": f.rule_id,
-                "level": if live { "error" } else { level(f.severity) },
-                "message": {"text": text},
-                "locations": [location],
-                "partialFingerprints": {"keysweep/v1": f.fingerprint},
-                "properties": {
-                    "severity": f.severity,
-                    "precision": f.confidence,
-                    "confidence_reasons": f.confidence_reasons,
-                    "tags": f.tags,
-                    "provenance": f.provenance,
                 },
-            });
-            if let Some(&i) = index.get(f.rule_id.as_str()) {
-                result["ruleIndex"] = json!(i);
-            }
-            if let Some(v) = &f.verification {
-                result["properties"]["verification"] = json!(v);
-            }
-            if let Some(e) = &f.encoding {
-                result["properties"]["encoding"] = json!(e);
-            }
-            if let Some(p) = &f.provider {
-                result["properties"]["provider"] = json!(p);
-            }
-            if let Some(k) = &f.key_info {
-                result["properties"]["key_info"] = json!(k);
-            }
-            result
-        })
-        .collect();
+            }),
+        };
+        if f.archive.is_some() {
+            text.push_str(&format!(" in {} line {}", f.path, f.line));
+        }
+        let mut result = json!({
+            "ruleId": f.rule_id,
+            "level": if live { "error" } else { level(f.severity) },
+            "message": {"text": text},
+            "locations": [location],
+            "partialFingerprints": {"keysweep/v1": f.fingerprint},
+            "properties": {
+                "severity": f.severity,
+                "precision": f.confidence,
+                "confidence_reasons": f.confidence_reasons,
+                "tags": f.tags,
+                "provenance": f.provenance,
+            },
+        });
+        if let Some(&i) = index.get(f.rule_id.as_str()) {
+            result["ruleIndex"] = json!(i);
+        }
+        if let Some(v) = &f.verification {
+            result["properties"]["verification"] = json!(v);
+        }
+        if let Some(e) = &f.encoding {
+            result["properties"]["encoding"] = json!(e);
+        }
+        if let Some(p) = &f.provider {
+            result["properties"]["provider"] = json!(p);
+        }
+        if let Some(k) = &f.key_info {
+            result["properties"]["key_info"] = json!(k);
+        }
+        result
+    };
     let notifications: Vec<Value> = report
         .summary
         .skipped
@@ -171,32 +168,55 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             "message": {"text": format!("git object {} could not be read ({}): {}", u.object, u.paths.join(", "), u.error)},
         }));
     }
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "keysweep",
-                "version": env!("CARGO_PKG_VERSION"),
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/keysweep/keysweep",
-                "rules": rules,
-            }},
-            "invocations": [{
-                "executionSuccessful": coverage.incomplete.is_empty(),
-                "toolExecutionNotifications": notifications,
-            }],
-            "properties": {
-                "shallow": coverage.shallow,
-                "shallowBoundary": coverage.shallow_boundary,
-                "incomplete": coverage.incomplete,
-            },
-            "results": results,
-            "columnKind": "unicodeCodePoints",
-        }],
-    });
+    let run = Run {
+        tool: json!({"driver": {
+            "name": "keysweep",
+            "version": env!("CARGO_PKG_VERSION"),
+            "semanticVersion": env!("CARGO_PKG_VERSION"),
+            "informationUri": "https://github.com/keysweep/keysweep",
+            "rules": rules,
+        }}),
+        invocations: json!([{
+            "executionSuccessful": coverage.incomplete.is_empty(),
+            "toolExecutionNotifications": notifications,
+        }]),
+        properties: json!({
+            "shallow": coverage.shallow,
+            "shallowBoundary": coverage.shallow_boundary,
+            "incomplete": coverage.incomplete,
+        }),
+        results: super::Streamed(report.findings, result),
+        column_kind: "unicodeCodePoints",
+    };
+    let doc = Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [run],
+    };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
+}
+
+/// The SARIF log with its one run; results are serialised one at a time, so
+/// the memory a log takes does not grow with the number of findings.
+#[derive(Serialize)]
+#[serde(bound = "")]
+struct Log<'a, F: Fn(&crate::model::Finding) -> Value> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a, F>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(bound = "")]
+struct Run<'a, F: Fn(&crate::model::Finding) -> Value> {
+    tool: Value,
+    invocations: Value,
+    properties: Value,
+    results: super::Streamed<'a, crate::model::Finding, F>,
+    #[serde(rename = "columnKind")]
+    column_kind: &'static str,
 }
 
 /// A SARIF artifact location: a relative URI for paths under the current

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Pathological inputs (not a test): wall time and peak RSS of keysweep on
+# input built to hit the matcher's, the pipeline's and the reporters' worst
+# cases. One run each (plus a warm-up), printed as a table.
+#
+#   bench/worst-case.sh [KEYSWEEP]     (default: target/release/keysweep)
+#
+#  kw-24m        a 24 MB file that repeats one keyword (`twilio`)
+#  kw-2x24m      two such files
+#  plain-24m     24 MB of ordinary text (the yardstick for kw-24m)
+#  keys-12k      12,000 `sk_live_` keys in one 600 KB file
+#  keys-20k      20,000 keys in one file
+#  range-190m    `history --range` over a commit that rewrites a 190 MB file
+#  range-190m-m  the same with `--max-file-size 10M` (must skip, not read)
+#  staged-190m   `staged` with the 190 MB file modified in the index
+#  json-50k      50,000 findings written as JSON
+#  sarif-50k     50,000 findings written as SARIF
+# Bounds the README states: tree scans under 100 MiB, history under 150 MiB;
+# kw-24m at most 3x plain-24m.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ $# -gt 0 ]; then
+  KS=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+else
+  cargo build --release --quiet
+  KS=$PWD/target/release/keysweep
+fi
+export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
+W=bench/corpus/worst
+mkdir -p "$W"
+
+if [ ! -f "$W/.done" ]; then
+  rm -rf "$W"; mkdir -p "$W"
+  python3 - "$W" <<'PY'
+import os, random, sys
+w = sys.argv[1]
+rng = random.Random(17)
+alnum = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+def key():
+    return "sk_live_" + "".join(rng.choice(alnum) for _ in range(24))
+def mkdir(p):
+    os.makedirs(os.path.join(w, p), exist_ok=True)
+    return os.path.join(w, p)
+size = 24 * 1000 * 1000
+unit = b"twilio "
+with open(os.path.join(mkdir("kw-24m"), "twilio.txt"), "wb") as f:
+    f.write(unit * (size // len(unit)))
+d = mkdir("kw-2x24m")
+for n in ("a.txt", "b.txt"):
+    with open(os.path.join(d, n), "wb") as f:
+        f.write(unit * (size // len(unit)))
+words = "the quick brown fox jumps over lazy dog while reading config files and logs".split()
+line = lambda: " ".join(rng.choice(words) for _ in range(12)) + "\n"
+lines = [line().encode() for _ in range(5000)]
+with open(os.path.join(mkdir("plain-24m"), "plain.txt"), "wb") as f:
+    n = 0
+    while n < size:
+        chunk = b"".join(lines)
+        f.write(chunk)
+        n += len(chunk)
+for name, count in (("keys-12k", 12000), ("keys-20k", 20000)):
+    with open(os.path.join(mkdir(name), "keys.env"), "w") as f:
+        for i in range(count):
+            f.write(f"KEY_{i}={key()}\n")
+d = mkdir("findings-50k")
+for part in range(5):
+    with open(os.path.join(d, f"keys{part}.env"), "w") as f:
+        for i in range(10000):
+            f.write(f"KEY_{i}={key()}\n")
+PY
+  # A repository whose last commit rewrites a 190 MB text file, and a staged
+  # change of the same file.
+  R=$W/big-repo
+  git init -q -b main "$R"
+  python3 - "$R/big.txt" 0 <<'PY'
+import random, sys
+rng = random.Random(int(sys.argv[2]))
+words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu".split()
+with open(sys.argv[1], "w") as f:
+    n = 0
+    while n < 190_000_000:
+        s = " ".join(rng.choice(words) for _ in range(10)) + "\n"
+        f.write(s); n += len(s)
+PY
+  git -C "$R" add big.txt && git -C "$R" -c user.name=b -c user.email=b@example.invalid commit -qm one
+  python3 - "$R/big.txt" 1 <<'PY'
+import random, sys
+rng = random.Random(int(sys.argv[2]))
+words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu".split()
+with open(sys.argv[1], "w") as f:
+    n = 0
+    while n < 190_000_000:
+        s = " ".join(rng.choice(words) for _ in range(10)) + "\n"
+        f.write(s); n += len(s)
+PY
+  git -C "$R" add big.txt && git -C "$R" -c user.name=b -c user.email=b@example.invalid commit -qm two
+  # Staged: the file changed again in the index (the work tree is left alone).
+  python3 - "$R/big.txt" 2 <<'PY'
+import random, sys
+rng = random.Random(int(sys.argv[2]))
+words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu".split()
+with open(sys.argv[1], "w") as f:
+    n = 0
+    while n < 190_000_000:
+        s = " ".join(rng.choice(words) for _ in range(10)) + "\n"
+        f.write(s); n += len(s)
+PY
+  git -C "$R" add big.txt
+  touch "$W/.done"
+fi
+find "$W" -path "$W/big-repo/.git" -prune -o -type f -exec cat {} + > /dev/null
+
+R=$W/big-repo
+Q="--quiet --exit-zero"
+python3 bench/measure.py 1 - \
+  "plain-24m=$KS scan $W/plain-24m --max-file-size 1G $Q" \
+  "kw-24m=$KS scan $W/kw-24m --max-file-size 1G $Q" \
+  "kw-2x24m=$KS scan $W/kw-2x24m --max-file-size 1G $Q" \
+  "keys-12k=$KS scan $W/keys-12k $Q --format json --output /dev/null" \
+  "keys-20k=$KS scan $W/keys-20k $Q --format json --output /dev/null" \
+  "range-190m=$KS history $R --range HEAD~1..HEAD --max-file-size 1G $Q" \
+  "range-190m-m=$KS history $R --range HEAD~1..HEAD --max-file-size 10M $Q" \
+  "staged-190m=$KS staged $R --max-file-size 1G $Q" \
+  "json-50k=$KS scan $W/findings-50k $Q --format json --output /dev/null" \
+  "sarif-50k=$KS scan $W/findings-50k $Q --format sarif --output /dev/null" |
+  sed 's/ MB\/s/     /; s/files\/s/       /' | cut -c1-40,61-
