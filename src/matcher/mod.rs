@@ -605,6 +605,54 @@ mod tests {
         assert_eq!(m.find(data).len(), 1);
     }
 
+    /// 100,000 keyword hits: the windows a rule opens are capped (the rest
+    /// of the blob is one window), and the keys among them are all found.
+    #[test]
+    fn keyword_floods_open_a_bounded_number_of_windows() {
+        let m =
+            Matcher::new(&[rule("tok", "tok_", r"\b(?P<secret>tok_[a-zA-Z0-9]{16})\b")]).unwrap();
+        let key = |c: char| format!("tok_Ab3dE5gH7jK9mN1{c}");
+        let mut data = format!("{}\n", key('a')).into_bytes();
+        for i in 0..100_000 {
+            data.extend(b"tok_\n");
+            if i == 50_000 {
+                data.extend(format!("x = {}\n", key('b')).as_bytes());
+            }
+        }
+        data.extend(format!("{}\n", key('c')).as_bytes());
+        let mut windows = Vec::new();
+        let opened = m.scan_windows(&data, &mut |rule, s, e| windows.push((rule, s, e)));
+        assert_eq!(opened, windows.len());
+        assert!(opened <= MAX_WINDOWS + 1, "{opened} windows");
+        assert_eq!(
+            windows.last().unwrap().2,
+            data.len(),
+            "the last window runs to the end"
+        );
+        let found: Vec<&[u8]> = m
+            .find(&data)
+            .iter()
+            .map(|f| &data[f.secret.clone()])
+            .collect();
+        let want: Vec<String> = ['a', 'b', 'c'].map(key).to_vec();
+        assert_eq!(found, want.iter().map(|k| k.as_bytes()).collect::<Vec<_>>());
+        // One long line of hits is one window.
+        let line = b"tok_ ".repeat(100_000);
+        assert_eq!(m.scan_windows(&line, &mut |_, _, _| {}), 1);
+    }
+
+    /// Short word keywords count only where a word starts.
+    #[test]
+    fn short_word_keywords_must_start_a_word() {
+        let m = Matcher::new(&[rule("p", "pat", r"\b(?P<secret>pat[a-zA-Z0-9]{14})\b")]).unwrap();
+        assert_eq!(m.scan_windows(b"compatible patterns", &mut |_, _, _| {}), 1);
+        assert_eq!(m.find(b"x = patAb3dE5gH7jK9mN").len(), 1);
+        assert_eq!(
+            m.scan_windows(b"compatAb3dE5gH7jK9mN", &mut |_, _, _| {}),
+            0
+        );
+    }
+
     #[test]
     fn generic_rule_yields_to_specific_one() {
         let mut g = rule("generic", "key", r#"key\s*=\s*"(?P<secret>[^"]+)""#);

@@ -8,10 +8,78 @@
 //! of the new side counts as added, so nothing is dropped silently.
 //!
 //! Cost: imara-diff's histogram diff, linear in practice and bounded by
-//! Myers' heuristics in pathological cases.
+//! Myers' heuristics in pathological cases. A change with a side over
+//! [`LARGE`] bytes is not diffed position by position (both sides and the
+//! diff's tables would be held at once): the old side's lines are hashed,
+//! the old side is dropped, and a line of the new side is added when its
+//! text is not a line of the old side. One such change is worked out at a
+//! time ([`large_turn`]), so memory holds one large blob and 8 bytes per old
+//! line, whatever the number of workers.
 
 use super::{decode, Decoded, LineSet};
 use imara_diff::{Algorithm, Diff, InternedInput};
+use std::collections::HashSet;
+use std::hash::BuildHasher;
+use std::sync::{Mutex, MutexGuard};
+
+/// Sides larger than this are compared by line content ([`line_hashes`]).
+pub(crate) const LARGE: u64 = 8 << 20;
+
+/// True when a change with sides of these sizes is compared by content.
+pub(crate) fn is_large(old_size: u64, new_size: u64) -> bool {
+    old_size.max(new_size) > LARGE
+}
+
+/// Hold while working out a large change: one at a time, process-wide.
+pub(crate) fn large_turn() -> MutexGuard<'static, ()> {
+    static TURN: Mutex<()> = Mutex::new(());
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The hashes of the lines of a blob's decoded text (`None`: binary).
+pub(crate) struct OldLines(HashSet<u64, foldhash::fast::FixedState>);
+
+fn hasher() -> foldhash::fast::FixedState {
+    foldhash::fast::FixedState::with_seed(0x6b65_7973_7765_6570)
+}
+
+/// Hash the lines of raw blob content `old`.
+pub(crate) fn line_hashes(old: &[u8]) -> Option<OldLines> {
+    let Decoded::Text(text) = decode(old) else {
+        return None;
+    };
+    let h = hasher();
+    let mut set = HashSet::with_hasher(hasher());
+    for line in text.split(|&b| b == b'\n') {
+        set.insert(h.hash_one(line));
+    }
+    Some(OldLines(set))
+}
+
+/// Lines (1-based) of raw blob content `new` whose text is not a line of
+/// the old side; `None` when `new` is binary (every line counts).
+pub(crate) fn added_against(old: &OldLines, new: &[u8]) -> Option<LineSet> {
+    let Decoded::Text(text) = decode(new) else {
+        return None;
+    };
+    let h = hasher();
+    let mut ranges = Vec::new();
+    let mut lines = text.split(|&b| b == b'\n').peekable();
+    let mut n = 0;
+    while let Some(line) = lines.next() {
+        n += 1;
+        if lines.peek().is_none() && line.is_empty() {
+            break; // the text ends with a line break
+        }
+        if !old.0.contains(&h.hash_one(line)) {
+            match ranges.last_mut() {
+                Some((_, end)) if *end + 1 == n => *end = n,
+                _ => ranges.push((n, n)),
+            }
+        }
+    }
+    Some(LineSet::from_ranges(ranges))
+}
 
 /// Lines (1-based) of `new` that the change from `old` adds, both raw blob
 /// contents; `None` when every line counts (the change cannot be diffed).
@@ -68,6 +136,22 @@ mod tests {
     fn lone_cr_files_number_lines() {
         let set = added_lines(b"a\rb\rc\r", b"a\rb\rnew\rc\r").unwrap();
         assert_eq!(set, LineSet::from_lines(vec![3]));
+    }
+
+    /// Large changes compare line content: moved lines are not added, new
+    /// and changed ones are, numbered as the matcher numbers them.
+    #[test]
+    fn large_changes_compare_line_content() {
+        let old = line_hashes(b"a\nb\nc\n").unwrap();
+        let set = added_against(&old, b"c\na\nx\nb\ny\nz\n").unwrap();
+        assert_eq!(set, LineSet::from_lines(vec![3, 5, 6]));
+        assert!(added_against(&old, b"b\na\n").unwrap().is_empty());
+        let crlf = line_hashes(b"a\r\nb\r\n").unwrap();
+        assert_eq!(
+            added_against(&crlf, b"a\r\nkey\r\nb\r\n").unwrap(),
+            LineSet::from_lines(vec![2])
+        );
+        assert!(line_hashes(b"\x00\x01bin").is_none());
     }
 
     /// A side that is binary cannot be diffed: every line counts.

@@ -89,6 +89,12 @@ impl LineSet {
         LineSet(ranges)
     }
 
+    /// Build from sorted, disjoint, non-adjacent inclusive ranges.
+    pub(crate) fn from_ranges(ranges: Vec<(usize, usize)>) -> Self {
+        debug_assert!(ranges.windows(2).all(|w| w[0].1 + 1 < w[1].0));
+        LineSet(ranges)
+    }
+
     /// True when any line in `first..=last` is in the set.
     pub fn intersects(&self, first: usize, last: usize) -> bool {
         let i = self.0.partition_point(|&(_, end)| end < first);

@@ -25,6 +25,9 @@
 //!   run while that guard lives. gitoxide is the only code in the process
 //!   that maps pack files.
 
+/// Largest buffer kept for reuse.
+const SPARE_MAX: usize = 4 << 20;
+
 use super::SourceError;
 use gix_hash::{oid, ObjectId};
 use gix_object::{CommitRef, CommitRefIter, Find, Kind};
@@ -278,9 +281,12 @@ impl Reader {
         buf
     }
 
-    /// Give a buffer back for reuse.
+    /// Give a buffer back for reuse; a large one is freed instead, so one
+    /// big blob does not pin its memory for the rest of the scan.
     pub fn recycle(&mut self, buf: Vec<u8>) {
-        self.spare.push(buf);
+        if buf.capacity() <= SPARE_MAX {
+            self.spare.push(buf);
+        }
     }
 
     /// Read the tree `id` into a spare buffer.

@@ -116,17 +116,37 @@ fn scan_change(
         stats.skip(path, SkipReason::TooLarge { size });
         return Ok(());
     }
-    reader.read_into(&change.blob, buf)?;
-    let added = match change.old {
+    let old = match change.old {
         // An old side too large to read cannot be diffed: every line counts.
-        Some(old) if reader.size(&old)? <= max => {
+        Some(old) => {
+            let old_size = reader.size(&old)?;
+            (old_size <= max).then_some((old, old_size))
+        }
+        None => None,
+    };
+    let added = match old {
+        Some((old, old_size)) if linediff::is_large(old_size, size) => {
+            // One side at a time: hash the old side's lines, then read the
+            // new side over it.
+            reader.read_into(&old, buf)?;
+            let old_lines = linediff::line_hashes(buf);
+            reader.read_into(&change.blob, buf)?;
+            old_lines
+                .and_then(|o| linediff::added_against(&o, buf))
+                .map(Arc::new)
+        }
+        Some((old, _)) => {
+            reader.read_into(&change.blob, buf)?;
             let mut old_data = reader.buffer();
             reader.read_into(&old, &mut old_data)?;
             let lines = linediff::added_lines(&old_data, buf);
             reader.recycle(old_data);
             lines.map(Arc::new)
         }
-        _ => None,
+        None => {
+            reader.read_into(&change.blob, buf)?;
+            None
+        }
     };
     let places = [Place {
         path,

@@ -226,8 +226,18 @@ fn blob_added_lines(
     new: &oid,
     max_size: u64,
 ) -> Result<Option<LineSet>, SourceError> {
-    if reader.size(old)? > max_size || reader.size(new)? > max_size {
+    let (old_size, new_size) = (reader.size(old)?, reader.size(new)?);
+    if old_size > max_size || new_size > max_size {
         return Ok(None);
+    }
+    if linediff::is_large(old_size, new_size) {
+        // One side at a time, in one buffer that is freed afterwards.
+        let _turn = linediff::large_turn();
+        let mut data = Vec::new();
+        reader.read_into(old, &mut data)?;
+        let old_lines = linediff::line_hashes(&data);
+        reader.read_into(new, &mut data)?;
+        return Ok(old_lines.and_then(|o| linediff::added_against(&o, &data)));
     }
     let mut old_data = reader.buffer();
     let mut new_data = reader.buffer();
