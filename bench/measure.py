@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Run commands several times; print median wall time, CPU time, peak RSS and
+"""Run commands several times, interleaved; print median wall time, CPU time, peak RSS and
 throughput, plus each command's ratio to the first one.
 
 usage: measure.py RUNS CORPUS_DIR NAME=COMMAND [NAME=COMMAND ...] [--bytes N]
@@ -12,6 +12,7 @@ import shlex
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 
@@ -25,10 +26,19 @@ def corpus_size(root):
     return files, size
 
 
+TIMEOUT = float(os.environ.get("MEASURE_TIMEOUT", "900"))
+
+
 def run_once(argv):
+    """(wall, cpu, peak MiB) of one run, or None when it ran past TIMEOUT."""
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    timer = threading.Timer(TIMEOUT, proc.kill)
+    timer.start()
     _, status, usage = os.wait4(proc.pid, 0)
+    timer.cancel()
+    if time.perf_counter() - start >= TIMEOUT:
+        return None
     wall = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1, 200):  # 200: Kingfisher found secrets
@@ -49,18 +59,32 @@ def main():
         size = size_override
     mb = size / 1e6
     print(f"corpus: {files} files, {mb:.1f} MB; {runs} runs each, medians; {os.cpu_count()} cores")
-    print(f"{'tool':<10} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9} {'MB/s':>9} {'files/s':>10} {'vs first':>9}")
-    first = None
+    print(f"{'tool':<12} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9} {'MB/s':>9} {'files/s':>10} {'vs first':>9}")
+    specs = []
     for spec in args[2:]:
         name, cmd = spec.split("=", 1)
-        argv = shlex.split(cmd)
-        run_once(argv)  # warm-up
-        samples = [run_once(argv) for _ in range(runs)]
-        wall = statistics.median(s[0] for s in samples)
-        cpu = statistics.median(s[1] for s in samples)
-        rss = max(s[2] for s in samples)
+        specs.append((name, shlex.split(cmd)))
+    # Interleaved: one warm-up each, then round after round of every command,
+    # so a slow minute of the machine hits every tool alike.
+    if runs > 1:
+        for _, argv in specs:
+            run_once(argv)
+    samples = {name: [] for name, _ in specs}
+    for _ in range(runs):
+        for name, argv in specs:
+            if None not in samples[name]:
+                samples[name].append(run_once(argv))
+    first = None
+    for name, _ in specs:
+        got = samples[name]
+        if None in got:
+            print(f"{name:<12} {'> %.0f s' % TIMEOUT:>8}  (stopped: MEASURE_TIMEOUT)")
+            continue
+        wall = statistics.median(s[0] for s in got)
+        cpu = statistics.median(s[1] for s in got)
+        rss = max(s[2] for s in got)
         first = first or wall
-        print(f"{name:<10} {wall:>8.3f} {cpu:>8.3f} {rss:>9.1f} {mb / wall:>9.0f} {files / wall:>10.0f} {wall / first:>8.2f}x")
+        print(f"{name:<12} {wall:>8.3f} {cpu:>8.3f} {rss:>9.1f} {mb / wall:>9.0f} {files / wall:>10.0f} {wall / first:>8.2f}x")
     sys.stdout.flush()
 
 
