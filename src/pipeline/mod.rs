@@ -61,14 +61,16 @@ pub fn scan(
                 .append(&mut f);
         }
     })?;
-    let findings = found.into_inner().unwrap_or_else(|e| e.into_inner());
-    let mut findings = source.finish(findings)?;
+    let mut findings = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    // Key stores go through the source's finish with the other findings: a
+    // history folds their versions into the earliest and names its commit.
     findings.extend(
         stats
             .take_containers()
             .into_iter()
             .filter_map(|c| key_container_finding(matcher, c)),
     );
+    let mut findings = source.finish(findings)?;
     assessor.assess(&mut findings);
     lints.finish(
         &mut findings,

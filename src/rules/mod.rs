@@ -328,16 +328,16 @@ pub fn is_reserved_domain(host: &str) -> bool {
         || h == "localhost"
 }
 
-/// Lazy DFA cache per regex and thread (the regex crate's default is 2 MiB).
-const DFA_CACHE: usize = 256 * 1024;
+/// Lazy DFA cache per regex and thread: the regex crate's default, 2 MiB.
+/// Measured: 256 KiB saves 16 MiB of a git/git history scan's 138 MiB but
+/// costs 3.5% on the 200 MB tree benchmark, so speed wins.
+const DFA_CACHE: usize = 2 << 20;
 
 /// Compile a rule's regex exactly as the matcher does (one size limit for
 /// validation and scanning); returns it with the index of its `secret` group.
 pub fn compile_regex(pattern: &str) -> Result<(regex::bytes::Regex, usize), String> {
     let re = regex::bytes::RegexBuilder::new(pattern)
         .size_limit(32 * 1024 * 1024)
-        // The lazy DFA's cache, per regex and thread: windows are short, so
-        // a small cache rarely fills (and a full one is cleared, not grown).
         .dfa_size_limit(DFA_CACHE)
         .build()
         .map_err(|e| one_line(&e.to_string()))?;

@@ -221,11 +221,11 @@ impl SourceStats {
         }
     }
 
-    /// Take the key containers seen, one per (rule, path), earliest first.
+    /// Take the key containers seen, by rule and path (a history's versions
+    /// of one are folded by the source's `finish`, like other findings).
     pub fn take_containers(&self) -> Vec<KeyContainer> {
         let mut v = std::mem::take(&mut *self.containers.lock().unwrap_or_else(|e| e.into_inner()));
         v.sort_by(|a, b| (a.rule, &a.path).cmp(&(b.rule, &b.path)));
-        v.dedup_by(|a, b| a.rule == b.rule && a.path == b.path);
         v
     }
 

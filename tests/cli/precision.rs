@@ -408,4 +408,27 @@ fn binary_key_containers() {
             "{cmd}"
         );
     }
+    // In history a key store is one finding however many versions it had,
+    // named after the commit that first added it, like any other finding.
+    write(d, "certs/server.p12", binary(6));
+    git(d, &["commit", "-q", "-am", "rotate the store"]);
+    let out = keysweep()
+        .current_dir(d)
+        .args(["history", "--format", "json"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stores: Vec<&Value> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "pkcs12-file")
+        .collect();
+    assert_eq!(stores.len(), 1, "{doc}");
+    let p = &stores[0]["provenance"];
+    assert_eq!(p["summary"], "stores", "{p}");
+    assert!(!p["author"].as_str().unwrap().is_empty(), "{p}");
+    assert!(!p["date"].as_str().unwrap().is_empty(), "{p}");
+    assert_eq!(p["commits"], 2, "{p}");
+    assert_eq!(p["in_head"], true, "{p}");
 }
