@@ -86,7 +86,7 @@ echo "keysweep found $("$KS" scan "$TREE" --format json --quiet --exit-zero | py
 
 history() { # history REPO: keysweep, peers and git's own object read
   local repo=$1 bytes
-  bytes=$(git -C "$repo" cat-file --batch-all-objects --batch-check='%(objecttype) %(objectsize)' | awk '$1=="blob"{s+=$2} END{printf "%d\n", s}')
+  bytes=$(git -C "$repo" cat-file --batch-all-objects --batch-check='%(objecttype) %(objectsize)' | awk '$1=="blob"{s+=$2} END{printf "%.0f\n", s}')
   echo "### history: $repo ($(git -C "$repo" rev-list --all | wc -l) commits, $((bytes / 1000000)) MB of unique blobs)"
   before history $repo --format json --output /dev/null --quiet --exit-zero --max-file-size 1G
   python3 bench/measure.py "${HISTORY_RUNS:-$RUNS}" - \

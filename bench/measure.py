@@ -2,10 +2,11 @@
 """Run commands several times, interleaved; print median wall time, CPU time, peak RSS and
 throughput, plus each command's ratio to the first one.
 
-usage: measure.py RUNS CORPUS_DIR NAME=COMMAND [NAME=COMMAND ...] [--bytes N]
+usage: measure.py RUNS CORPUS_DIR NAME=COMMAND [NAME=COMMAND ...] [--bytes N] [--no-rate]
 
 CORPUS_DIR `-` means no directory to measure; `--bytes N` sets the data size
-used for MB/s (e.g. unique blob bytes of a repository).
+used for MB/s (e.g. unique blob bytes of a repository); `--no-rate` leaves
+out the MB/s and files/s columns.
 """
 import os
 import shlex
@@ -49,6 +50,9 @@ def run_once(argv):
 def main():
     args = sys.argv[1:]
     size_override = None
+    rate = "--no-rate" not in args
+    if not rate:
+        args.remove("--no-rate")
     if "--bytes" in args:
         i = args.index("--bytes")
         size_override = int(args[i + 1])
@@ -59,7 +63,8 @@ def main():
         size = size_override
     mb = size / 1e6
     print(f"corpus: {files} files, {mb:.1f} MB; {runs} runs each, medians; {os.cpu_count()} cores")
-    print(f"{'tool':<12} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9} {'MB/s':>9} {'files/s':>10} {'vs first':>9}")
+    rates = f" {'MB/s':>9} {'files/s':>10}" if rate else ""
+    print(f"{'tool':<12} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9}{rates} {'vs first':>9}")
     specs = []
     for spec in args[2:]:
         name, cmd = spec.split("=", 1)
@@ -84,7 +89,8 @@ def main():
         cpu = statistics.median(s[1] for s in got)
         rss = max(s[2] for s in got)
         first = first or wall
-        print(f"{name:<12} {wall:>8.3f} {cpu:>8.3f} {rss:>9.1f} {mb / wall:>9.0f} {files / wall:>10.0f} {wall / first:>8.2f}x")
+        rates = f" {mb / wall:>9.0f} {files / wall:>10.0f}" if rate else ""
+        print(f"{name:<12} {wall:>8.3f} {cpu:>8.3f} {rss:>9.1f}{rates} {wall / first:>8.2f}x")
     sys.stdout.flush()
 
 
