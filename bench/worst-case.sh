@@ -29,6 +29,20 @@ export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
 W=bench/corpus/worst
 mkdir -p "$W"
 
+# big_text FILE SEED: 190 MB of word lines, different for every seed.
+big_text() {
+  python3 - "$1" "$2" <<'PY'
+import random, sys
+rng = random.Random(int(sys.argv[2]))
+words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu".split()
+with open(sys.argv[1], "w") as f:
+    n = 0
+    while n < 190_000_000:
+        s = " ".join(rng.choice(words) for _ in range(10)) + "\n"
+        f.write(s); n += len(s)
+PY
+}
+
 if [ ! -f "$W/.done" ]; then
   rm -rf "$W"; mkdir -p "$W"
   python3 - "$W" <<'PY'
@@ -69,43 +83,16 @@ for part in range(5):
             f.write(f"KEY_{i}={key()}\n")
 PY
   # A repository whose last commit rewrites a 190 MB text file, and a staged
-  # change of the same file.
+  # change of the same file (the work tree is left alone).
   R=$W/big-repo
   git init -q -b main "$R"
-  python3 - "$R/big.txt" 0 <<'PY'
-import random, sys
-rng = random.Random(int(sys.argv[2]))
-words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu".split()
-with open(sys.argv[1], "w") as f:
-    n = 0
-    while n < 190_000_000:
-        s = " ".join(rng.choice(words) for _ in range(10)) + "\n"
-        f.write(s); n += len(s)
-PY
-  git -C "$R" add big.txt && git -C "$R" -c user.name=b -c user.email=b@example.invalid commit -qm one
-  python3 - "$R/big.txt" 1 <<'PY'
-import random, sys
-rng = random.Random(int(sys.argv[2]))
-words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu".split()
-with open(sys.argv[1], "w") as f:
-    n = 0
-    while n < 190_000_000:
-        s = " ".join(rng.choice(words) for _ in range(10)) + "\n"
-        f.write(s); n += len(s)
-PY
-  git -C "$R" add big.txt && git -C "$R" -c user.name=b -c user.email=b@example.invalid commit -qm two
-  # Staged: the file changed again in the index (the work tree is left alone).
-  python3 - "$R/big.txt" 2 <<'PY'
-import random, sys
-rng = random.Random(int(sys.argv[2]))
-words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu".split()
-with open(sys.argv[1], "w") as f:
-    n = 0
-    while n < 190_000_000:
-        s = " ".join(rng.choice(words) for _ in range(10)) + "\n"
-        f.write(s); n += len(s)
-PY
-  git -C "$R" add big.txt
+  for seed in 0 1 2; do
+    big_text "$R/big.txt" "$seed"
+    git -C "$R" add big.txt
+    if [ "$seed" != 2 ]; then
+      git -C "$R" -c user.name=b -c user.email=b@example.invalid commit -qm "version $seed"
+    fi
+  done
   touch "$W/.done"
 fi
 find "$W" -path "$W/big-repo/.git" -prune -o -type f -exec cat {} + > /dev/null
