@@ -4,6 +4,7 @@
 use std::{env, fs, path::Path};
 
 fn main() {
+    commit_id();
     let manifest = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let dir = Path::new(&manifest).join("rules");
     println!("cargo:rerun-if-changed=rules");
@@ -28,4 +29,37 @@ fn main() {
     let dest =
         Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded_rules.rs");
     fs::write(dest, out).expect("write embedded_rules.rs");
+}
+
+/// `KEYSWEEP_COMMIT` for `--version`: the short id of the commit being
+/// built, or what the environment names (release builds from a source
+/// archive, where there is no `.git`), or `unknown`.
+fn commit_id() {
+    println!("cargo:rerun-if-env-changed=KEYSWEEP_COMMIT");
+    let manifest = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let git_dir = Path::new(&manifest).join(".git");
+    if git_dir.exists() {
+        for watched in ["HEAD", "refs/heads", "packed-refs"] {
+            println!("cargo:rerun-if-changed={}", git_dir.join(watched).display());
+        }
+    }
+    let id = env::var("KEYSWEEP_COMMIT")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| {
+            let git = |args: &[&str]| {
+                std::process::Command::new("git")
+                    .args(args)
+                    .current_dir(&manifest)
+                    .output()
+                    .ok()
+                    .filter(|o| o.status.success())
+                    .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            };
+            git(&["rev-parse", "--short=12", "HEAD"])
+        });
+    println!(
+        "cargo:rustc-env=KEYSWEEP_COMMIT={}",
+        id.unwrap_or_else(|| "unknown".to_string())
+    );
 }

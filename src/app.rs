@@ -122,8 +122,15 @@ fn scan_findings(config: &Config) -> Result<(u8, Vec<crate::model::Finding>)> {
         color: opts.color_report,
     };
     match &opts.output {
-        Some(path) => write_output(path, |w| report::write(opts.format, &rep, w))
-            .with_context(|| format!("--output {}", path.display()))?,
+        Some(path) => {
+            write_output(path, |w| report::write(opts.format, &rep, w))
+                .with_context(|| format!("--output {}", path.display()))?;
+            if opts.annotate_github {
+                let stdout = io::stdout();
+                let mut w = BufWriter::new(stdout.lock());
+                report::write(report::Format::Github, &rep, &mut w).and_then(|()| w.flush())?;
+            }
+        }
         None => {
             let stdout = io::stdout();
             let mut w = BufWriter::new(stdout.lock());

@@ -24,6 +24,18 @@ fn main() -> ExitCode {
         Command::Revoke(args) => {
             Config::revoke(args).and_then(|(c, o)| app::revoke(&c, &o, &args.fingerprint, args.yes))
         }
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut cmd, "keysweep", &mut std::io::stdout());
+            Ok(EXIT_CLEAN)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd)
+                .render(&mut std::io::stdout())
+                .map(|()| EXIT_CLEAN)
+                .map_err(anyhow::Error::from)
+        }
         Command::Rules(r) => match &r.command {
             RulesCommand::List { rules, format } => app::rules_list(rules, *format),
             RulesCommand::Check { files } => app::rules_check(files),

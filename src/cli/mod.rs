@@ -7,9 +7,19 @@ pub mod scan;
 
 use clap::{Parser, Subcommand};
 
+/// The version `--version` prints: the crate version and the commit it was
+/// built from (`build.rs`: `git rev-parse`, or `KEYSWEEP_COMMIT` for builds
+/// from a source archive), e.g. `0.1.0 (1a2b3c4d5e6f)`.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("KEYSWEEP_COMMIT"),
+    ")"
+);
+
 /// keysweep: find leaked API keys and enforce key hygiene.
 #[derive(Debug, Parser)]
-#[command(name = "keysweep", version, about, long_about = None, propagate_version = true)]
+#[command(name = "keysweep", version = VERSION, about, long_about = None, propagate_version = true)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -54,4 +64,12 @@ pub enum Command {
     },
     /// List the rules or check a rules file.
     Rules(rules::RulesArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        /// The shell.
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), generated from these definitions.
+    Man,
 }

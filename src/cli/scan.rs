@@ -128,6 +128,13 @@ pub struct LimitArgs {
     pub archive_depth: u32,
 }
 
+/// Annotations printed beside the report (`--annotate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Annotate {
+    /// GitHub Actions workflow commands (`::error file=...::`).
+    Github,
+}
+
 /// Report format and destination.
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Output")]
@@ -138,6 +145,10 @@ pub struct OutputArgs {
     /// Write the report to FILE instead of stdout (the summary stays on stderr).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also print the findings as annotations on stdout, from the same scan
+    /// (`github`: workflow commands), beside the report written to --output.
+    #[arg(long, value_enum, value_name = "KIND", requires = "output")]
+    pub annotate: Option<Annotate>,
     /// Colour text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,

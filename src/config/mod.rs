@@ -301,6 +301,8 @@ pub struct ReportOptions {
     pub format: Format,
     /// Report destination (stdout when `None`).
     pub output: Option<PathBuf>,
+    /// Annotations on stdout beside the report file (`--annotate github`).
+    pub annotate_github: bool,
     /// Colour the report.
     pub color_report: bool,
     /// Colour the stderr summary.
@@ -336,6 +338,7 @@ impl ReportOptions {
         ReportOptions {
             format: out.format,
             output: out.output.clone(),
+            annotate_github: out.annotate == Some(crate::cli::scan::Annotate::Github),
             color_report,
             color_summary,
             show_secrets: out.show_secrets,
@@ -475,6 +478,7 @@ impl Config {
         let quiet = OutputArgs {
             format: Format::Text,
             output: None,
+            annotate: None,
             color: ColorChoice::Never,
             show_secrets: false,
             quiet: true,

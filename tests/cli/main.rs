@@ -9,6 +9,7 @@ mod decoding;
 mod gates;
 mod history;
 mod hostile;
+mod install;
 mod layout;
 mod lints;
 mod mock;
