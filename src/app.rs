@@ -120,6 +120,7 @@ fn scan_findings(config: &Config) -> Result<(u8, Vec<crate::model::Finding>)> {
         summary: &result.summary,
         show_secrets: opts.show_secrets,
         color: opts.color_report,
+        scanned: &config.scanned,
     };
     match &opts.output {
         Some(path) => {
@@ -411,6 +412,33 @@ pub fn rules_list(args: &RuleArgs, format: ListFormat) -> Result<u8> {
 }
 
 /// `keysweep rules check FILE...`: load, validate and run examples.
+/// `keysweep report FILE.json --format html`: the page a direct
+/// `--format html` would have written, from a JSON report.
+pub fn render_report(file: &Path, output: Option<&Path>) -> Result<u8> {
+    let name = file.display();
+    let bytes = std::fs::read(file).with_context(|| format!("{name}"))?;
+    let doc: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| anyhow::anyhow!("{name}: not a JSON report ({e})"))?;
+    let version = doc["version"].as_u64();
+    if version != Some(u64::from(report::JSON_VERSION)) || !doc["findings"].is_array() {
+        anyhow::bail!(
+            "{name}: not a keysweep JSON report of version {} (no `version` {} and `findings`)",
+            report::JSON_VERSION,
+            report::JSON_VERSION
+        );
+    }
+    match output {
+        Some(path) => write_output(path, |w| report::render_html(&doc, w))
+            .with_context(|| format!("--output {}", path.display()))?,
+        None => {
+            let stdout = io::stdout();
+            let mut w = BufWriter::new(stdout.lock());
+            report::render_html(&doc, &mut w).and_then(|()| w.flush())?;
+        }
+    }
+    Ok(EXIT_CLEAN)
+}
+
 pub fn rules_check(files: &[PathBuf]) -> Result<u8> {
     let mut loaded = Vec::new();
     for f in files {

@@ -24,6 +24,11 @@ fn main() -> ExitCode {
         Command::Revoke(args) => {
             Config::revoke(args).and_then(|(c, o)| app::revoke(&c, &o, &args.fingerprint, args.yes))
         }
+        Command::Report {
+            file,
+            format: _,
+            output,
+        } => app::render_report(file, output.as_deref()),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(*shell, &mut cmd, "keysweep", &mut std::io::stdout());

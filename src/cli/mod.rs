@@ -26,6 +26,13 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Formats `keysweep report` renders a JSON report into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RenderFormat {
+    /// The self-contained HTML page.
+    Html,
+}
+
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -64,6 +71,19 @@ pub enum Command {
     },
     /// List the rules or check a rules file.
     Rules(rules::RulesArgs),
+    /// Render a JSON report written earlier (`--format json`) as another
+    /// format, without scanning again.
+    Report {
+        /// The JSON report file.
+        #[arg(value_name = "FILE")]
+        file: std::path::PathBuf,
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = RenderFormat::Html)]
+        format: RenderFormat,
+        /// Write to FILE instead of stdout.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+    },
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         /// The shell.

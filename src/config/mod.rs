@@ -52,6 +52,8 @@ pub struct Config {
     pub fingerprint_key: Option<[u8; 32]>,
     /// Decode encoded spans and scan inside them.
     pub decode: bool,
+    /// What this run scans, for the reports.
+    pub scanned: crate::model::ScanInfo,
 }
 
 /// What every scanning command shares, built from flags and `.keysweep.toml`.
@@ -175,6 +177,7 @@ impl Shared {
             write_baseline: self.write_baseline,
             fingerprint_key: self.fingerprint_key,
             decode: self.decode,
+            scanned: Default::default(),
         }
     }
 }
@@ -379,7 +382,13 @@ impl Config {
             max_file_size: args.limits.max_file_size,
             archives: archive_limits(&args.limits),
         });
-        Ok(shared.into_config(source, lints))
+        let mut config = shared.into_config(source, lints);
+        config.scanned = scanned(
+            "scan",
+            args.paths.iter().map(|p| p.display().to_string()),
+            None,
+        );
+        Ok(config)
     }
 
     /// `keysweep history`.
@@ -430,7 +439,13 @@ impl Config {
         .with_watched(watched)
         .with_archives(archive_limits(&args.limits));
         let lints = lints(&shared.rules, shared.max_key_age);
-        Ok(shared.into_config(SourceSpec::History(Box::new(source)), lints))
+        let mut config = shared.into_config(SourceSpec::History(Box::new(source)), lints);
+        config.scanned = scanned(
+            "history",
+            [args.repo.display().to_string()],
+            args.range.clone(),
+        );
+        Ok(config)
     }
 
     /// `keysweep revoke`: the scan that finds the fingerprint (no lints).
@@ -500,6 +515,7 @@ impl Config {
                 filters: Filters::default(),
                 write_baseline: None,
                 decode: true,
+                scanned: Default::default(),
                 // The same key as the scan the fingerprint came from.
                 fingerprint_key: crate::sources::fingerprint_key(
                     args.paths.first().map_or(Path::new("."), |p| p.as_path()),
@@ -525,7 +541,22 @@ impl Config {
             &args.repo,
         )?;
         let lints = lints(&shared.rules, shared.max_key_age);
-        Ok(shared.into_config(SourceSpec::Staged(source), lints))
+        let mut config = shared.into_config(SourceSpec::Staged(source), lints);
+        config.scanned = scanned("staged", [args.repo.display().to_string()], None);
+        Ok(config)
+    }
+}
+
+/// What a run scans, as the reports name it.
+fn scanned(
+    command: &str,
+    targets: impl IntoIterator<Item = String>,
+    range: Option<String>,
+) -> crate::model::ScanInfo {
+    crate::model::ScanInfo {
+        command: command.to_string(),
+        target: targets.into_iter().collect::<Vec<_>>().join(" "),
+        range,
     }
 }
 

@@ -7,6 +7,17 @@ use serde::Serialize;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// What a run scanned, as reports name it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ScanInfo {
+    /// The command: `scan`, `history` or `staged`.
+    pub command: String,
+    /// The paths (tree) or the repository (history, staged), as given.
+    pub target: String,
+    /// The commit range (`history --range`).
+    pub range: Option<String>,
+}
+
 /// Why a file was not scanned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]

@@ -13,38 +13,80 @@ pub const JSON_VERSION: u32 = 1;
 /// Write the JSON document.
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let rules = report.rule_index();
-    let finding = |f: &crate::model::Finding| {
-        let rule = rules.get(f.rule_id.as_str());
-        json!({
-            "rule_id": f.rule_id,
-            "rule_name": rule.map(|r| r.name.as_str()),
-            "severity": f.severity,
-            "path": f.path,
-            "archive": f.archive,
-            "encoding": f.encoding,
-            "line": f.line,
-            "column": f.column,
-            "secret": f.display_secret(report.show_secrets),
-            "redacted": !report.show_secrets,
-            "line_text": f.display_line(report.show_secrets),
-            "fingerprint": f.fingerprint,
-            "message": f.message,
-            "provider": f.provider,
-            "provider_candidates": super::ambiguous_providers(&rules, f),
-            "key_info": f.key_info,
-            "verification": f.verification,
-            "confidence": f.confidence,
-            "confidence_reasons": f.confidence_reasons,
-            "tags": f.tags,
-            "provenance": f.provenance,
-        })
+    let finding = |f: &crate::model::Finding| finding_value(report, &rules, f);
+    let doc = Document {
+        version: JSON_VERSION,
+        tool: tool(),
+        scan: json!(report.scanned),
+        findings: super::Streamed(report.findings, finding),
+        summary: summary_value(report),
     };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+/// The whole document as one value (what the HTML page is rendered from,
+/// so a page rendered later from a JSON file is the same page).
+pub fn document(report: &Report<'_>) -> Value {
+    let rules = report.rule_index();
+    let findings: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| finding_value(report, &rules, f))
+        .collect();
+    json!({
+        "version": JSON_VERSION,
+        "tool": tool(),
+        "scan": report.scanned,
+        "findings": findings,
+        "summary": summary_value(report),
+    })
+}
+
+fn tool() -> Value {
+    json!({"name": "keysweep", "version": env!("CARGO_PKG_VERSION")})
+}
+
+fn finding_value(
+    report: &Report<'_>,
+    rules: &std::collections::HashMap<&str, &crate::rules::Rule>,
+    f: &crate::model::Finding,
+) -> Value {
+    let rule = rules.get(f.rule_id.as_str());
+    json!({
+        "rule_id": f.rule_id,
+        "rule_name": rule.map(|r| r.name.as_str()),
+        "severity": f.severity,
+        "path": f.path,
+        "archive": f.archive,
+        "encoding": f.encoding,
+        "line": f.line,
+        "column": f.column,
+        "secret": f.display_secret(report.show_secrets),
+        "redacted": !report.show_secrets,
+        "line_text": f.display_line(report.show_secrets),
+        "fingerprint": f.fingerprint,
+        "message": f.message,
+        "provider": f.provider,
+        "provider_candidates": super::ambiguous_providers(rules, f),
+        "key_info": f.key_info,
+        "verification": f.verification,
+        "confidence": f.confidence,
+        "confidence_reasons": f.confidence_reasons,
+        "tags": f.tags,
+        "provenance": f.provenance,
+        "lint": rule.is_some_and(|r| r.lint),
+        "references": rule.map_or(&[][..], |r| r.references.as_slice()),
+    })
+}
+
+fn summary_value(report: &Report<'_>) -> Value {
     let by_sev: serde_json::Map<String, Value> = Summary::by_severity(report.findings)
         .into_iter()
         .map(|(s, n)| (s.as_str().to_string(), json!(n)))
         .collect();
     let s = report.summary;
-    let summary = json!({
+    json!({
             "files_scanned": s.files_scanned,
             "bytes_scanned": s.bytes_scanned,
             "skipped": s.skipped,
@@ -58,15 +100,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             "incomplete": s.coverage.incomplete,
             "ignored": s.coverage.ignored,
             "hidden_low_confidence": s.hidden_low_confidence,
-    });
-    let doc = Document {
-        version: JSON_VERSION,
-        tool: json!({"name": "keysweep", "version": env!("CARGO_PKG_VERSION")}),
-        findings: super::Streamed(report.findings, finding),
-        summary,
-    };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    writeln!(out)
+    })
 }
 
 /// The report document; its findings are serialised one at a time, so the
@@ -76,6 +110,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
 struct Document<'a, F: Fn(&crate::model::Finding) -> Value> {
     version: u32,
     tool: Value,
+    scan: Value,
     findings: super::Streamed<'a, crate::model::Finding, F>,
     summary: Value,
 }

@@ -7,10 +7,13 @@
 //! `--show-secrets`.
 
 mod github;
+mod html;
 mod json;
 mod sarif;
 mod text;
 
+pub use html::render as render_html;
+pub use json::JSON_VERSION;
 pub use text::write_summary;
 
 use crate::model::Finding;
@@ -30,6 +33,8 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow annotations.
     Github,
+    /// One self-contained HTML page (inline CSS and script, no network).
+    Html,
 }
 
 /// Everything a reporter needs.
@@ -45,6 +50,8 @@ pub struct Report<'a> {
     pub show_secrets: bool,
     /// Use ANSI colours (text format only).
     pub color: bool,
+    /// What the run scanned.
+    pub scanned: &'a crate::model::ScanInfo,
 }
 
 impl<'a> Report<'a> {
@@ -61,6 +68,7 @@ pub fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Re
         Format::Json => json::write(report, out),
         Format::Sarif => sarif::write(report, out),
         Format::Github => github::write(report, out),
+        Format::Html => html::render(&json::document(report), out),
     }
 }
 

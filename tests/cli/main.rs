@@ -9,6 +9,7 @@ mod decoding;
 mod gates;
 mod history;
 mod hostile;
+mod html;
 mod install;
 mod layout;
 mod lints;
