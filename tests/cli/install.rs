@@ -61,6 +61,16 @@ fn the_action_picks_the_build_for_the_runner() {
     assert!(err.contains("unsupported runner architecture"), "{err}");
 }
 
+/// Run the install script expecting success and `says` on stderr; the path
+/// of the installed binary (its last line of output).
+fn installed(env: &[(&str, &str)], says: &str) -> String {
+    let out = install(env, &[]);
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(said(&out).contains(says), "{}", said(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    stdout.lines().last().unwrap().to_string()
+}
+
 /// A fake release: `base/v9.9.9/` with the Linux x86_64 archive (holding a
 /// script that stands in for the binary) and its SHA256SUMS.
 fn fake_release(base: &Path, checksum: Option<&str>) {
@@ -141,18 +151,7 @@ fn the_action_installs_a_verified_release_and_caches_it() {
         cargo.to_str().unwrap(),
     );
     env.push(("KS_REF", "v9.9.9"));
-    let out = install(&env, &[]);
-    assert!(out.status.success(), "{}", said(&out));
-    assert!(
-        said(&out).contains("downloaded and verified"),
-        "{}",
-        said(&out)
-    );
-    let bin = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .last()
-        .unwrap()
-        .to_string();
+    let bin = installed(&env, "downloaded and verified");
     let ran = Command::new(&bin).output().unwrap();
     assert_eq!(
         String::from_utf8_lossy(&ran.stdout),
@@ -197,18 +196,7 @@ fn the_action_builds_when_the_ref_has_no_release() {
         let dest = t.path().join(format!("dest-{reference}"));
         let mut env = linux_env(&base, dest.to_str().unwrap(), ".", cargo.to_str().unwrap());
         env.push(("KS_REF", reference));
-        let out = install(&env, &[]);
-        assert!(out.status.success(), "{reference}: {}", said(&out));
-        assert!(
-            said(&out).contains("built from source"),
-            "{reference}: {}",
-            said(&out)
-        );
-        let bin = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .last()
-            .unwrap()
-            .to_string();
+        let bin = installed(&env, "built from source");
         assert_eq!(Path::new(&bin), dest.join("bin/keysweep"));
     }
     // A build that fails fails the step.
