@@ -116,6 +116,8 @@ pub struct Coverage {
     pub incomplete: Vec<Unreadable>,
     /// Untracked paths ignore rules skipped (a directory counts once).
     pub ignored: Vec<String>,
+    /// Commits the history walk visited (`None` for tree and index scans).
+    pub commits: Option<u64>,
 }
 
 /// What a scan saw, besides its findings.

@@ -135,12 +135,15 @@ fn header(doc: &Value, findings: &[&Value], page: &mut String) {
         "<header>\n<h1>keysweep report</h1>\n<dl class=\"facts\">\
          <dt>Scanned</dt><dd>{}</dd>\
          <dt>Files or blobs</dt><dd>{}</dd><dt>Bytes</dt><dd>{}</dd>\
-         <dt>Duration</dt><dd>{} s</dd><dt>Commits with findings</dt><dd>{}</dd>\
+         <dt>Duration</dt><dd>{} s</dd><dt>Commits walked</dt><dd>{}</dd><dt>Commits with findings</dt><dd>{}</dd>\
          <dt>keysweep</dt><dd>{}</dd></dl>\n",
         escape(what.trim()),
         s["files_scanned"].as_u64().unwrap_or(0),
         s["bytes_scanned"].as_u64().unwrap_or(0),
         s["elapsed_seconds"].as_f64().unwrap_or(0.0),
+        s["commits"]
+            .as_u64()
+            .map_or_else(|| "none (not a history scan)".to_string(), |n| n.to_string()),
         commits.len(),
         escape(version),
     );

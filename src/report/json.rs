@@ -99,6 +99,7 @@ fn summary_value(report: &Report<'_>) -> Value {
             "shallow_boundary": s.coverage.shallow_boundary,
             "incomplete": s.coverage.incomplete,
             "ignored": s.coverage.ignored,
+            "commits": s.coverage.commits,
             "hidden_low_confidence": s.hidden_low_confidence,
     })
 }

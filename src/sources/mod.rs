@@ -238,6 +238,12 @@ impl SourceStats {
             .clone()
     }
 
+    /// Record how many commits the history walk visited.
+    pub fn commits(&self, n: u64) {
+        let mut c = self.coverage.lock().unwrap_or_else(|e| e.into_inner());
+        *c.commits.get_or_insert(0) += n;
+    }
+
     /// Record untracked paths that ignore rules skipped.
     pub fn ignored(&self, mut paths: Vec<String>) {
         self.coverage

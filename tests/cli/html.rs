@@ -110,6 +110,7 @@ fn history_html_is_one_inert_row_per_finding() {
         .map(|f| f["fingerprint"].as_str().unwrap())
         .collect();
     assert_eq!(fingerprints.len(), 2, "{json}");
+    assert_eq!(doc["summary"]["commits"], 1, "{json}");
     let (code, html) = run(d, &["history", "--format", "html"]);
     assert_eq!(code, 1);
     let page = Html::parse_document(&html);
@@ -130,6 +131,10 @@ fn history_html_is_one_inert_row_per_finding() {
         .collect();
     assert!(paths.iter().any(|p| p == HOSTILE_NAME), "{paths:?}");
     let all_text: String = page.root_element().text().collect();
+    assert!(
+        all_text.contains("Commits walked1"),
+        "the header counts commits"
+    );
     assert!(
         all_text.contains(HOSTILE_MESSAGE),
         "the commit message is shown as text"

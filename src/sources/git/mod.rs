@@ -38,8 +38,7 @@ use std::sync::{Arc, Mutex};
 /// Commits a worker diffs in one go.
 const COMMIT_RUN: usize = 64;
 
-/// Commits diffed before their results are folded in (bounds the memory
-/// the per-commit change lists take).
+/// Commits diffed before their results are folded in (bounds memory).
 const COMMIT_BATCH: usize = 8192;
 
 /// Blobs a worker reads in one go, in pack order.
@@ -351,6 +350,7 @@ impl HistorySource {
         stats: &SourceStats,
     ) -> Result<(Walked, WalkState), SourceError> {
         let (commits, range, since) = self.commits(repo, stats)?;
+        stats.commits(commits.len() as u64);
         let mut state = WalkState {
             head: walk::head_files(repo)?,
             ..WalkState::default()
