@@ -127,16 +127,10 @@ fn scan_findings(config: &Config) -> Result<(u8, Vec<crate::model::Finding>)> {
             write_output(path, |w| report::write(opts.format, &rep, w))
                 .with_context(|| format!("--output {}", path.display()))?;
             if opts.annotate_github {
-                let stdout = io::stdout();
-                let mut w = BufWriter::new(stdout.lock());
-                report::write(report::Format::Github, &rep, &mut w).and_then(|()| w.flush())?;
+                to_stdout(|w| report::write(report::Format::Github, &rep, w))?;
             }
         }
-        None => {
-            let stdout = io::stdout();
-            let mut w = BufWriter::new(stdout.lock());
-            report::write(opts.format, &rep, &mut w).and_then(|()| w.flush())?;
-        }
+        None => to_stdout(|w| report::write(opts.format, &rep, w))?,
     }
     if !opts.quiet {
         let stderr = io::stderr();
@@ -412,6 +406,18 @@ pub fn rules_list(args: &RuleArgs, format: ListFormat) -> Result<u8> {
 }
 
 /// `keysweep rules check FILE...`: load, validate and run examples.
+/// Write to standard output. A reader that stops early (`keysweep scan |
+/// head -1`) ends the writing, not the run: the summary still goes to
+/// stderr and the exit code still says whether there were findings.
+fn to_stdout(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+    let stdout = io::stdout();
+    let mut w = BufWriter::new(stdout.lock());
+    match write(&mut w).and_then(|()| w.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
 /// `keysweep report FILE.json --format html`: the page a direct
 /// `--format html` would have written, from a JSON report.
 pub fn render_report(file: &Path, output: Option<&Path>) -> Result<u8> {

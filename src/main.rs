@@ -50,11 +50,27 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) if is_broken_pipe(&e) => ExitCode::from(EXIT_CLEAN),
         Err(e) => {
-            let msg: Vec<String> = e.chain().map(ToString::to_string).collect();
-            eprintln!("keysweep: error: {}", msg.join(": "));
+            eprintln!("keysweep: error: {}", one_message(&e));
             ExitCode::from(EXIT_ERROR)
         }
     }
+}
+
+/// The error and its causes on one line, each said once: a cause whose
+/// text its context already holds is not repeated (`nope.toml: No such
+/// file or directory`, not that twice).
+fn one_message(e: &anyhow::Error) -> String {
+    let mut msg = String::new();
+    for cause in e.chain().map(ToString::to_string) {
+        if msg.contains(&cause) {
+            continue;
+        }
+        if !msg.is_empty() {
+            msg.push_str(": ");
+        }
+        msg.push_str(&cause);
+    }
+    msg
 }
 
 /// `keysweep scan | head` closing the pipe early is not an error.

@@ -330,7 +330,9 @@ impl ReportOptions {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
-                out.output.is_none() && color_allowed() && std::io::stdout().is_terminal()
+                out.output.as_ref().is_none_or(|p| p.as_os_str() == "-")
+                    && color_allowed()
+                    && std::io::stdout().is_terminal()
             }
         };
         let color_summary = match out.color {
@@ -340,7 +342,8 @@ impl ReportOptions {
         };
         ReportOptions {
             format: out.format,
-            output: out.output.clone(),
+            // `--output -` is standard output, as everywhere else.
+            output: out.output.clone().filter(|p| p.as_os_str() != "-"),
             annotate_github: out.annotate == Some(crate::cli::scan::Annotate::Github),
             color_report,
             color_summary,

@@ -260,7 +260,7 @@ impl Opener<'_> {
         let total_left = self.budget.bytes.get();
         let cap = self.limits.max_member.min(ratio_cap).min(total_left);
         let mut out = Vec::new();
-        let read = r.take(cap + 1).read_to_end(&mut out);
+        let read = r.take(cap.saturating_add(1)).read_to_end(&mut out);
         if let Err(e) = read {
             self.note(places, format!("corrupt {what}: {e}"));
             return None;

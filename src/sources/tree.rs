@@ -333,7 +333,9 @@ fn read_and_visit(
     match read_capped(file, max, buf) {
         Ok(Some(())) => {}
         Ok(None) => {
-            let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(max + 1);
+            let size = std::fs::metadata(file)
+                .map(|m| m.len())
+                .unwrap_or(max.saturating_add(1));
             stats.skip(path, SkipReason::TooLarge { size });
             return;
         }
@@ -359,7 +361,7 @@ fn read_capped(path: &Path, max: u64, buf: &mut Vec<u8>) -> std::io::Result<Opti
         return Ok(None);
     }
     buf.clear();
-    file.take(max + 1).read_to_end(buf)?;
+    file.take(max.saturating_add(1)).read_to_end(buf)?;
     if buf.len() as u64 > max {
         return Ok(None);
     }

@@ -4,6 +4,7 @@
 
 mod archives;
 mod bounds;
+mod contract;
 mod coverage;
 mod decoding;
 mod gates;

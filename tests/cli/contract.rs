@@ -1,0 +1,85 @@
+//! Output and argument contracts tools rely on (issue 21, first part), each
+//! run through the binary: exit codes that survive a closed stdout,
+//! `--output -`, size limits at the edge, and errors said once.
+
+use super::{keysweep, live_key as live, said, write};
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use tempfile::TempDir;
+
+#[test]
+fn a_closed_stdout_still_exits_1_and_prints_the_summary() {
+    let t = TempDir::new().unwrap();
+    let body: String = (0..3000)
+        .map(|i| format!("K{i}={}\n", live(&format!("pipe{i}"))))
+        .collect();
+    write(t.path(), "many.env", body);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("keysweep"))
+        .current_dir(t.path())
+        .env_remove("NO_COLOR")
+        .args(["scan", ".", "--color", "never"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("many.env"), "{first}");
+    // The reader is gone (as `| head -1` does); the rest of the report has
+    // nowhere to go.
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("3000 finding(s)"), "{err}");
+}
+
+#[test]
+fn output_dash_means_stdout() {
+    let t = TempDir::new().unwrap();
+    write(t.path(), "a.py", format!("K = '{}'\n", live("dash")));
+    let out = keysweep()
+        .current_dir(t.path())
+        .args(["scan", ".", "--format", "json", "--output", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
+    assert!(!t.path().join("-").exists(), "a file named - was written");
+}
+
+#[test]
+fn max_file_size_at_the_maximum_still_reads_files() {
+    let t = TempDir::new().unwrap();
+    write(t.path(), "a.py", format!("K = '{}'\n", live("max")));
+    for size in ["18446744073709551615", "16E"] {
+        let out = keysweep()
+            .current_dir(t.path())
+            .args(["scan", ".", "--max-file-size", size])
+            .output()
+            .unwrap();
+        let code = out.status.code();
+        if size == "16E" {
+            assert_eq!(code, Some(2), "an unknown unit is refused: {}", said(&out));
+        } else {
+            assert_eq!(code, Some(1), "the file was read as empty: {}", said(&out));
+        }
+    }
+}
+
+#[test]
+fn error_messages_are_said_once() {
+    let t = TempDir::new().unwrap();
+    let out = keysweep()
+        .current_dir(t.path())
+        .args(["rules", "check", "nope.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+    assert!(err.starts_with("keysweep: error: nope.toml"), "{err}");
+}
