@@ -104,9 +104,10 @@ pub struct RevokeArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub rules: RuleArgs,
+    /// Endpoint overrides and limits (no --verify, --only-verified or
+    /// --fail-on-live: revoking is not a scan's verification).
     #[command(flatten)]
-    #[allow(missing_docs)]
-    pub verify: VerifyArgs,
+    pub verify: super::scan::ProviderArgs,
 }
 
 /// The flags the git gates share (`pre-push`, `pre-commit`).

@@ -47,6 +47,17 @@ pub struct VerifyArgs {
     /// Exit 1 only when a live key is found (implies --verify).
     #[arg(long)]
     pub fail_on_live: bool,
+    /// Where and how keys are sent.
+    #[command(flatten)]
+    pub provider: ProviderArgs,
+}
+
+/// Where and how keys go to their providers (shared by the verifying
+/// commands and `revoke`, which has no --verify, --only-verified or
+/// --fail-on-live to ignore).
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Verification")]
+pub struct ProviderArgs {
     /// Say which provider a shared key shape belongs to, e.g. stripe-secret-key=infinipost (repeatable).
     #[arg(long, value_name = "RULE=PROVIDER")]
     pub verify_provider: Vec<String>,

@@ -196,7 +196,7 @@ pub struct VerifySettings {
 impl VerifySettings {
     /// `None` unless verification was asked for; errors name the flag.
     fn from_args(args: &VerifyArgs, rules: &[Rule], file: &FileConfig) -> Result<Option<Self>> {
-        let options = verify_options(args, rules, file)?;
+        let options = verify_options(&args.provider, rules, file)?;
         let on = args.verify || args.only_verified || args.fail_on_live;
         Ok(on.then_some(VerifySettings {
             options,
@@ -208,7 +208,11 @@ impl VerifySettings {
 
 /// Timeouts, caps and overrides from the verification flags and the
 /// config's `[verify]` (flags win), validated.
-fn verify_options(args: &VerifyArgs, rules: &[Rule], file: &FileConfig) -> Result<verify::Options> {
+fn verify_options(
+    args: &crate::cli::scan::ProviderArgs,
+    rules: &[Rule],
+    file: &FileConfig,
+) -> Result<verify::Options> {
     let timeout = args.verify_timeout.or(file.verify.timeout).unwrap_or(10);
     let concurrency = args
         .verify_concurrency

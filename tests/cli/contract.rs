@@ -83,3 +83,26 @@ fn error_messages_are_said_once() {
     assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
     assert!(err.starts_with("keysweep: error: nope.toml"), "{err}");
 }
+
+#[test]
+fn revoke_rejects_the_verification_flags_it_would_ignore() {
+    for flag in ["--only-verified", "--fail-on-live", "--verify"] {
+        let out = keysweep()
+            .args(["revoke", "0123456789abcdef0123456789abcdef", flag])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flag}: {}", said(&out));
+        assert!(
+            said(&out).contains("unexpected argument"),
+            "{flag}: {}",
+            said(&out)
+        );
+    }
+    // What revoke does use is still there.
+    let out = keysweep().args(["revoke", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        help.contains("--verify-endpoint") && help.contains("--verify-timeout"),
+        "{help}"
+    );
+}
