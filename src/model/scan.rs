@@ -64,7 +64,7 @@ impl SkipReason {
             SkipReason::Symlink => "symlink",
             SkipReason::BrokenSymlink => "broken symlink",
             SkipReason::NotRegularFile => "not a regular file",
-            SkipReason::Submodule => "submodule (not descended)",
+            SkipReason::Submodule => "submodule, not descended",
             SkipReason::LfsPointer => "git lfs pointer",
             SkipReason::NonCommitRef => "ref to a non-commit",
             SkipReason::Archive { .. } => "archive member not opened",

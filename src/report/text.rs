@@ -260,15 +260,27 @@ pub fn write_summary(
             }
         }
         let parts: Vec<String> = counts.iter().map(|(l, n)| format!("{n} {l}")).collect();
+        let paths: std::collections::HashSet<&str> =
+            summary.skipped.iter().map(|s| s.path.as_str()).collect();
+        let at = if paths.len() < summary.skipped.len() {
+            format!(" at {} path(s)", paths.len())
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "skipped {} file(s): {}",
+            "skipped {} file(s){at}: {}",
             summary.skipped.len(),
             parts.join(", ")
         )?;
         let mut quiet_listed = 0;
         let mut quiet_hidden = 0;
+        // A path history saw in several versions is listed once per reason.
+        let mut listed = std::collections::HashSet::new();
         for s in &summary.skipped {
+            if !listed.insert((s.path.as_str(), s.reason.label())) {
+                continue;
+            }
             let quiet = matches!(s.reason, SkipReason::Binary | SkipReason::Symlink);
             if quiet && !verbose {
                 if quiet_listed >= LIST_QUIET_SKIPS {

@@ -106,3 +106,30 @@ fn revoke_rejects_the_verification_flags_it_would_ignore() {
         "{help}"
     );
 }
+
+#[test]
+fn each_skipped_path_is_listed_once() {
+    let t = TempDir::new().unwrap();
+    let d = t.path();
+    super::git(d, &["init", "-q", "-b", "main"]);
+    for (i, n) in [3000, 4000].iter().enumerate() {
+        let text: String = (0..*n)
+            .map(|j| format!("{:x}", (j * 7919 + i) % 16))
+            .collect();
+        write(d, "big.txt", text);
+        super::git(d, &["add", "-A"]);
+        super::git(d, &["commit", "-q", "-m", "version"]);
+    }
+    let out = keysweep()
+        .current_dir(d)
+        .args(["history", "--max-file-size", "1K", "--color", "never"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("skipped 2 file(s) at 1 path(s): 2 too large"),
+        "{err}"
+    );
+    assert_eq!(err.matches("  big.txt (too large").count(), 1, "{err}");
+    assert!(!err.contains("))"), "{err}");
+}
