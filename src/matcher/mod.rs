@@ -269,47 +269,42 @@ impl Matcher {
             let ws = lines.window_start(data, s);
             for &rule in &self.keyword_rules[hit.pattern().as_usize()] {
                 let multiline = self.compiled[rule as usize].multiline;
-                let w = open.get(rule);
-                if let Some(w) = w {
-                    if w.done {
-                        continue;
-                    }
-                    let joins = if multiline {
-                        s >= w.start && s <= w.last_end + MULTILINE_AFTER
-                    } else {
-                        s >= w.start && s <= w.last_end + AFTER && ws <= w.last_end
-                    };
-                    if joins {
-                        w.last_end = w.last_end.max(e);
-                        continue;
-                    }
-                    // Flush the rule's open window; open the next one.
-                    let (start, end) = (w.start, window_end(data, w.last_end, multiline));
-                    w.count += 1;
-                    let capped = w.count >= MAX_WINDOWS;
-                    w.start = if multiline {
-                        s.saturating_sub(BEFORE)
-                    } else {
-                        ws
-                    };
-                    w.last_end = e;
-                    if capped {
-                        // The rest of the blob in one window.
-                        w.done = true;
-                        confirm(rule as usize, start, end);
-                        confirm(rule as usize, w.start, data.len());
-                        windows += 2;
-                        continue;
-                    }
-                    confirm(rule as usize, start, end);
-                    windows += 1;
+                let start = if multiline {
+                    s.saturating_sub(BEFORE)
                 } else {
-                    let start = if multiline {
-                        s.saturating_sub(BEFORE)
-                    } else {
-                        ws
-                    };
+                    ws
+                };
+                let Some(w) = open.get(rule) else {
                     open.insert(rule, start, e);
+                    continue;
+                };
+                if w.done {
+                    continue;
+                }
+                let joins = if multiline {
+                    s >= w.start && s <= w.last_end + MULTILINE_AFTER
+                } else {
+                    s >= w.start && s <= w.last_end + AFTER && ws <= w.last_end
+                };
+                if joins {
+                    w.last_end = w.last_end.max(e);
+                    continue;
+                }
+                // Flush the rule's open window; open the next one.
+                confirm(
+                    rule as usize,
+                    w.start,
+                    window_end(data, w.last_end, multiline),
+                );
+                windows += 1;
+                w.count += 1;
+                w.start = start;
+                w.last_end = e;
+                if w.count >= MAX_WINDOWS {
+                    // The rest of the blob in one window.
+                    w.done = true;
+                    confirm(rule as usize, start, data.len());
+                    windows += 1;
                 }
             }
         }
