@@ -16,7 +16,9 @@
 //! time ([`large_turn`]), so memory holds one large blob and 8 bytes per old
 //! line, whatever the number of workers.
 
-use super::{decode, Decoded, LineSet};
+use super::odb::Reader;
+use super::{decode, Decoded, LineSet, SourceError};
+use gix_hash::oid;
 use imara_diff::{Algorithm, Diff, InternedInput};
 use std::collections::HashSet;
 use std::hash::BuildHasher;
@@ -30,21 +32,39 @@ pub(crate) fn is_large(old_size: u64, new_size: u64) -> bool {
     old_size.max(new_size) > LARGE
 }
 
+/// Lines (1-based) blob `new` adds over blob `old`, for a change
+/// [`is_large`] says is large: the old side is read into `buf` and its
+/// lines hashed, then the new side is read over it (so `buf` holds the new
+/// side afterwards); one such change at a time, process-wide. `None` when
+/// a side is binary (every line counts).
+pub(crate) fn added_lines_large(
+    reader: &mut Reader,
+    old: &oid,
+    new: &oid,
+    buf: &mut Vec<u8>,
+) -> Result<Option<LineSet>, SourceError> {
+    let _turn = large_turn();
+    reader.read_into(old, buf)?;
+    let old_lines = line_hashes(buf);
+    reader.read_into(new, buf)?;
+    Ok(old_lines.and_then(|o| added_against(&o, buf)))
+}
+
 /// Hold while working out a large change: one at a time, process-wide.
-pub(crate) fn large_turn() -> MutexGuard<'static, ()> {
+fn large_turn() -> MutexGuard<'static, ()> {
     static TURN: Mutex<()> = Mutex::new(());
     TURN.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The hashes of the lines of a blob's decoded text (`None`: binary).
-pub(crate) struct OldLines(HashSet<u64, foldhash::fast::FixedState>);
+struct OldLines(HashSet<u64, foldhash::fast::FixedState>);
 
 fn hasher() -> foldhash::fast::FixedState {
     foldhash::fast::FixedState::with_seed(0x6b65_7973_7765_6570)
 }
 
 /// Hash the lines of raw blob content `old`.
-pub(crate) fn line_hashes(old: &[u8]) -> Option<OldLines> {
+fn line_hashes(old: &[u8]) -> Option<OldLines> {
     let Decoded::Text(text) = decode(old) else {
         return None;
     };
@@ -58,7 +78,7 @@ pub(crate) fn line_hashes(old: &[u8]) -> Option<OldLines> {
 
 /// Lines (1-based) of raw blob content `new` whose text is not a line of
 /// the old side; `None` when `new` is binary (every line counts).
-pub(crate) fn added_against(old: &OldLines, new: &[u8]) -> Option<LineSet> {
+fn added_against(old: &OldLines, new: &[u8]) -> Option<LineSet> {
     let Decoded::Text(text) = decode(new) else {
         return None;
     };

@@ -126,14 +126,8 @@ fn scan_change(
     };
     let added = match old {
         Some((old, old_size)) if linediff::is_large(old_size, size) => {
-            // One side at a time: hash the old side's lines, then read the
-            // new side over it.
-            reader.read_into(&old, buf)?;
-            let old_lines = linediff::line_hashes(buf);
-            reader.read_into(&change.blob, buf)?;
-            old_lines
-                .and_then(|o| linediff::added_against(&o, buf))
-                .map(Arc::new)
+            // Leaves the new side in `buf`.
+            linediff::added_lines_large(reader, &old, &change.blob, buf)?.map(Arc::new)
         }
         Some((old, _)) => {
             reader.read_into(&change.blob, buf)?;

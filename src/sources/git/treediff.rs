@@ -231,13 +231,8 @@ fn blob_added_lines(
         return Ok(None);
     }
     if linediff::is_large(old_size, new_size) {
-        // One side at a time, in one buffer that is freed afterwards.
-        let _turn = linediff::large_turn();
-        let mut data = Vec::new();
-        reader.read_into(old, &mut data)?;
-        let old_lines = linediff::line_hashes(&data);
-        reader.read_into(new, &mut data)?;
-        return Ok(old_lines.and_then(|o| linediff::added_against(&o, &data)));
+        // In a buffer of its own, freed afterwards.
+        return linediff::added_lines_large(reader, old, new, &mut Vec::new());
     }
     let mut old_data = reader.buffer();
     let mut new_data = reader.buffer();
