@@ -95,5 +95,8 @@ SRC=${KS_SOURCE:?KS_SOURCE is not set}
 "${KS_CARGO:-cargo}" install --locked --quiet --path "$SRC" --root "$DEST" ||
   die "building keysweep from $SRC failed"
 [ -x "$DEST/bin/$EXE" ] || die "the build left no $DEST/bin/$EXE"
+# A commit pin is cached too (the Action caches only immutable refs): the
+# next run takes the build from the cache instead of compiling again.
+touch "$DEST/.installed-$REF-$TARGET"
 echo "keysweep built from source ($TARGET)" >&2
 echo "$DEST/bin/$EXE"

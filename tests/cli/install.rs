@@ -137,20 +137,43 @@ fn fake_cargo(dir: &Path) -> PathBuf {
     path
 }
 
+/// A fake release of v9.9.9 with its checksums (`checksum` overrides the
+/// archive's), and the Linux x86_64 environment that installs it.
+struct Release {
+    dir: TempDir,
+    base: String,
+    dest: PathBuf,
+    cargo: PathBuf,
+}
+
+impl Release {
+    fn new(checksum: Option<&str>) -> Self {
+        let dir = TempDir::new().unwrap();
+        fake_release(dir.path(), checksum);
+        Release {
+            base: format!("file://{}", dir.path().display()),
+            dest: dir.path().join("dest"),
+            cargo: fake_cargo(dir.path()),
+            dir,
+        }
+    }
+
+    fn env(&self) -> Vec<(&str, &str)> {
+        let mut env = linux_env(
+            &self.base,
+            self.dest.to_str().unwrap(),
+            "/nonexistent",
+            self.cargo.to_str().unwrap(),
+        );
+        env.push(("KS_REF", "v9.9.9"));
+        env
+    }
+}
+
 #[test]
 fn the_action_installs_a_verified_release_and_caches_it() {
-    let t = TempDir::new().unwrap();
-    fake_release(t.path(), None);
-    let base = format!("file://{}", t.path().display());
-    let dest = t.path().join("dest");
-    let cargo = fake_cargo(t.path());
-    let mut env = linux_env(
-        &base,
-        dest.to_str().unwrap(),
-        "/nonexistent",
-        cargo.to_str().unwrap(),
-    );
-    env.push(("KS_REF", "v9.9.9"));
+    let r = Release::new(None);
+    let env = r.env();
     let bin = installed(&env, "downloaded and verified");
     let ran = Command::new(&bin).output().unwrap();
     assert_eq!(
@@ -158,7 +181,7 @@ fn the_action_installs_a_verified_release_and_caches_it() {
         "fake keysweep 9.9.9\n"
     );
     // The second run (a restored cache) does not download again.
-    std::fs::remove_dir_all(t.path().join("v9.9.9")).unwrap();
+    std::fs::remove_dir_all(r.dir.path().join("v9.9.9")).unwrap();
     let out = install(&env, &[]);
     assert!(out.status.success(), "{}", said(&out));
     assert!(said(&out).contains("from the cache"), "{}", said(&out));
@@ -166,23 +189,12 @@ fn the_action_installs_a_verified_release_and_caches_it() {
 
 #[test]
 fn the_action_refuses_a_download_whose_checksum_does_not_match() {
-    let t = TempDir::new().unwrap();
-    fake_release(t.path(), Some(&"ab".repeat(32)));
-    let base = format!("file://{}", t.path().display());
-    let dest = t.path().join("dest");
-    let cargo = fake_cargo(t.path());
-    let mut env = linux_env(
-        &base,
-        dest.to_str().unwrap(),
-        "/nonexistent",
-        cargo.to_str().unwrap(),
-    );
-    env.push(("KS_REF", "v9.9.9"));
-    let out = install(&env, &[]);
+    let r = Release::new(Some(&"ab".repeat(32)));
+    let out = install(&r.env(), &[]);
     assert_eq!(out.status.code(), Some(1), "{}", said(&out));
     assert!(said(&out).contains("checksum mismatch"), "{}", said(&out));
     assert!(
-        !dest.join("bin/keysweep").exists(),
+        !r.dest.join("bin/keysweep").exists(),
         "a rejected binary was installed"
     );
 }
@@ -198,6 +210,8 @@ fn the_action_builds_when_the_ref_has_no_release() {
         env.push(("KS_REF", reference));
         let bin = installed(&env, "built from source");
         assert_eq!(Path::new(&bin), dest.join("bin/keysweep"));
+        // Built once: the next run (the Action's cache restored) reuses it.
+        installed(&env, "from the cache");
     }
     // A build that fails fails the step.
     let dest = t.path().join("dest-fail");
