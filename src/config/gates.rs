@@ -55,7 +55,10 @@ impl Config {
             let source = StagedSource::new(PathBuf::from("."), g.max_file_size)?;
             let shared = Shared::new(flags, Path::new("."))?;
             let lints = lints(&shared.rules, shared.max_key_age);
-            return Ok(Some(shared.into_config(SourceSpec::Staged(source), lints)));
+            let mut config =
+                shared.into_config(SourceSpec::Staged(source), lints, Some(Path::new(".")));
+            config.describe("staged", [".".to_string()], None);
+            return Ok(Some(config));
         }
         if args.files.is_empty() {
             return Ok(None);
@@ -77,8 +80,15 @@ impl Config {
                 max_member: g.max_file_size,
                 ..Default::default()
             },
+            roots: crate::sources::Roots::new(&args.files),
         });
-        Ok(Some(shared.into_config(source, lints)))
+        let mut config = shared.into_config(source, lints, None);
+        config.describe(
+            "scan",
+            args.files.iter().map(|p| p.display().to_string()),
+            None,
+        );
+        Ok(Some(config))
     }
 
     /// A gate over a commit range in the current repository.
@@ -86,8 +96,9 @@ impl Config {
         let repo = PathBuf::from(".");
         let flags = g.flags();
         let (shared, watched) = range_settings(flags, &repo, &range)?;
+        let label = range.label.clone();
         let source = HistorySource::new(
-            repo,
+            repo.clone(),
             HistoryMode::Range(range),
             threads(None)?,
             g.max_file_size,
@@ -96,7 +107,10 @@ impl Config {
         )?
         .with_watched(watched);
         let lints = lints(&shared.rules, shared.max_key_age);
-        Ok(shared.into_config(SourceSpec::History(Box::new(source)), lints))
+        let mut config =
+            shared.into_config(SourceSpec::History(Box::new(source)), lints, Some(&repo));
+        config.describe("history", [".".to_string()], Some(label));
+        Ok(config)
     }
 }
 
@@ -150,6 +164,13 @@ pub(super) fn range_settings(
                 watched.push(rel);
             }
         }
+        if let Some(p) = &r.ignore_file {
+            let rel = p.to_string_lossy().replace('\\', "/");
+            files.ignore_dir = rel
+                .trim_start_matches("./")
+                .rsplit_once('/')
+                .map_or_else(String::new, |(dir, _)| dir.to_string());
+        }
     }
     let mut shared = Shared::from_settings(flags, settings, &files)?;
     shared.fingerprint_key = crate::sources::fingerprint_key(repo);
@@ -161,4 +182,6 @@ pub(super) fn range_settings(
 pub(super) struct CommitFiles {
     pub(super) baseline: Option<String>,
     pub(super) ignore_file: Option<String>,
+    /// The ignore file's directory in the repository.
+    pub(super) ignore_dir: String,
 }

@@ -5,7 +5,7 @@
 //! and builds what the pipeline runs with: a source, the rules and the report
 //! options. Every error names the argument or file it is about.
 
-use crate::cli::history::{HistoryArgs, RevokeArgs, StagedArgs};
+use crate::cli::history::{HistoryArgs, StagedArgs};
 use crate::cli::scan::{
     ColorChoice, ConfigArgs, ExitArgs, LintArgs, OutputArgs, RuleArgs, ScanArgs, VerifyArgs,
 };
@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 
 mod file;
 mod gates;
+mod revoke;
 
 use gates::{range_settings, CommitFiles};
 
@@ -140,7 +141,8 @@ impl Shared {
         {
             filters = filters.with_ignore_file(i)?;
         } else if let Some(text) = &commit.ignore_file {
-            filters = filters.with_ignore_text(&repo_label("ignore_file"), text)?;
+            filters =
+                filters.with_ignore_text(&repo_label("ignore_file"), text, &commit.ignore_dir)?;
         } else if let Some(i) = repo.and_then(|r| r.ignore_file.as_ref()) {
             filters = filters.with_ignore_file_labelled(i, &repo_label("ignore_file"))?;
         }
@@ -166,18 +168,42 @@ impl Shared {
         })
     }
 
-    fn into_config(self, source: SourceSpec, lints: Lints) -> Config {
+    /// The config for `source`; `repo` is the repository a history or
+    /// index scan reads (report paths are relative to its work tree).
+    fn into_config(self, source: SourceSpec, lints: Lints, repo: Option<&Path>) -> Config {
+        let (root, fingerprint_key) = match &source {
+            SourceSpec::Tree(t) => {
+                let base = t.roots.base().to_path_buf();
+                // Keyed by the repository the paths are in, not the one
+                // the command runs in.
+                let key = if !t.roots.in_repository() {
+                    None
+                } else if crate::sources::work_tree(Path::new(".")).as_ref() == Some(&base) {
+                    self.fingerprint_key
+                } else {
+                    crate::sources::fingerprint_key(&base)
+                };
+                (Some(base), key)
+            }
+            _ => (
+                repo.and_then(crate::sources::work_tree),
+                self.fingerprint_key,
+            ),
+        };
         Config {
             source,
             lints,
             rules: self.rules,
             report: self.report,
             verify: self.verify,
-            filters: self.filters,
+            filters: self.filters.with_base(root.clone()),
             write_baseline: self.write_baseline,
-            fingerprint_key: self.fingerprint_key,
+            fingerprint_key,
             decode: self.decode,
-            scanned: Default::default(),
+            scanned: crate::model::ScanInfo {
+                root,
+                ..Default::default()
+            },
         }
     }
 }
@@ -380,7 +406,9 @@ impl Config {
             },
             Path::new("."),
         )?;
-        let lints = lints(&shared.rules, shared.max_key_age).with_tree_roots(args.paths.clone());
+        let roots = crate::sources::Roots::new(&args.paths);
+        let lints = lints(&shared.rules, shared.max_key_age)
+            .with_tree_roots(args.paths.clone(), roots.base().to_path_buf());
         let source = SourceSpec::Tree(TreeSource {
             paths: args.paths.clone(),
             no_ignore: args.walk.no_ignore,
@@ -388,9 +416,10 @@ impl Config {
             threads: threads(args.limits.threads)?,
             max_file_size: args.limits.max_file_size,
             archives: archive_limits(&args.limits),
+            roots,
         });
-        let mut config = shared.into_config(source, lints);
-        config.scanned = scanned(
+        let mut config = shared.into_config(source, lints, None);
+        config.describe(
             "scan",
             args.paths.iter().map(|p| p.display().to_string()),
             None,
@@ -446,90 +475,17 @@ impl Config {
         .with_watched(watched)
         .with_archives(archive_limits(&args.limits));
         let lints = lints(&shared.rules, shared.max_key_age);
-        let mut config = shared.into_config(SourceSpec::History(Box::new(source)), lints);
-        config.scanned = scanned(
+        let mut config = shared.into_config(
+            SourceSpec::History(Box::new(source)),
+            lints,
+            Some(&args.repo),
+        );
+        config.describe(
             "history",
             [args.repo.display().to_string()],
             args.range.clone(),
         );
         Ok(config)
-    }
-
-    /// `keysweep revoke`: the scan that finds the fingerprint (no lints).
-    pub fn revoke(args: &RevokeArgs) -> Result<(Self, verify::Options)> {
-        let settings = Settings::discover(None, false, Path::new("."))?;
-        let rules = select_rules_with(&args.rules, &settings.user, settings.repo.as_ref())?;
-        let options = verify_options(&args.verify, &rules, &settings.user)?;
-        let paths = if args.paths.is_empty() {
-            vec![PathBuf::from(".")]
-        } else {
-            args.paths.clone()
-        };
-        let source = if args.history {
-            let [repo] = paths.as_slice() else {
-                bail!("--history takes one repository path");
-            };
-            let mode = HistoryMode::All {
-                branches: Vec::new(),
-                since: None,
-                all_objects: false,
-            };
-            SourceSpec::History(Box::new(HistorySource::new(
-                repo.clone(),
-                mode,
-                threads(None)?,
-                25 << 20,
-                false,
-                false,
-            )?))
-        } else {
-            for p in &paths {
-                if std::fs::symlink_metadata(p).is_err() {
-                    bail!("{}: no such file or directory", p.display());
-                }
-            }
-            SourceSpec::Tree(TreeSource {
-                paths,
-                no_ignore: true,
-                follow: false,
-                threads: threads(None)?,
-                max_file_size: 25 << 20,
-                archives: ArchiveLimits::default(),
-            })
-        };
-        let quiet = OutputArgs {
-            format: Format::Text,
-            output: None,
-            annotate: None,
-            color: ColorChoice::Never,
-            show_secrets: false,
-            quiet: true,
-            verbose: false,
-            // Revoke acts on the key a fingerprint names, whatever its confidence.
-            confidence: crate::model::Confidence::Low,
-        };
-        let exit = ExitArgs {
-            fail_on: None,
-            exit_zero: false,
-        };
-        Ok((
-            Config {
-                source,
-                lints: Lints::new(&[], 90, 0),
-                report: ReportOptions::new(&quiet, &exit, None),
-                rules,
-                verify: None,
-                filters: Filters::default(),
-                write_baseline: None,
-                decode: true,
-                scanned: Default::default(),
-                // The same key as the scan the fingerprint came from.
-                fingerprint_key: crate::sources::fingerprint_key(
-                    args.paths.first().map_or(Path::new("."), |p| p.as_path()),
-                ),
-            },
-            options,
-        ))
     }
 
     /// `keysweep staged`.
@@ -548,22 +504,24 @@ impl Config {
             &args.repo,
         )?;
         let lints = lints(&shared.rules, shared.max_key_age);
-        let mut config = shared.into_config(SourceSpec::Staged(source), lints);
-        config.scanned = scanned("staged", [args.repo.display().to_string()], None);
+        let mut config = shared.into_config(SourceSpec::Staged(source), lints, Some(&args.repo));
+        config.describe("staged", [args.repo.display().to_string()], None);
         Ok(config)
     }
 }
 
 /// What a run scans, as the reports name it.
-fn scanned(
-    command: &str,
-    targets: impl IntoIterator<Item = String>,
-    range: Option<String>,
-) -> crate::model::ScanInfo {
-    crate::model::ScanInfo {
-        command: command.to_string(),
-        target: targets.into_iter().collect::<Vec<_>>().join(" "),
-        range,
+impl Config {
+    /// Say what the run scans, for the reports.
+    fn describe(
+        &mut self,
+        command: &str,
+        targets: impl IntoIterator<Item = String>,
+        range: Option<String>,
+    ) {
+        self.scanned.command = command.to_string();
+        self.scanned.target = targets.into_iter().collect::<Vec<_>>().join(" ");
+        self.scanned.range = range;
     }
 }
 

@@ -18,7 +18,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use regex::RegexSet;
 use std::collections::{BTreeMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The inline marker.
 pub const ALLOW_MARKER: &[u8] = b"keysweep:allow";
@@ -34,7 +34,9 @@ pub struct Filters {
     baseline: HashSet<String>,
     baseline_label: String,
     layers: Vec<Layer>,
-    ignore_file: Option<(Gitignore, String)>,
+    ignore_file: Option<IgnoreFile>,
+    /// The directory finding paths are relative to (absolute).
+    base: Option<PathBuf>,
     legacy_hits: std::sync::atomic::AtomicU64,
 }
 
@@ -46,6 +48,24 @@ struct Layer {
     secrets: Option<RegexSet>,
     stopwords: Vec<String>,
     disabled: HashSet<String>,
+}
+
+/// A gitignore-style file of paths to suppress.
+#[derive(Debug)]
+struct IgnoreFile {
+    patterns: Gitignore,
+    label: String,
+    dir: IgnoreDir,
+}
+
+/// Where an ignore file's patterns are rooted.
+#[derive(Debug)]
+enum IgnoreDir {
+    /// A file on disk: its own directory (canonical), as a `.gitignore`;
+    /// the scan's base when the file lies outside it.
+    Disk(PathBuf),
+    /// A file read from a commit: its directory in the repository.
+    Repo(String),
 }
 
 /// A filter that cannot be built; the message names the file or setting.
@@ -135,7 +155,11 @@ impl Filters {
     ) -> Result<Self, FilterError> {
         crate::rules::regular_file(path)
             .map_err(|e| FilterError(format!("--ignore-file {}: {e}", path.display())))?;
-        let mut b = GitignoreBuilder::new(std::env::current_dir().unwrap_or_default());
+        let dir = std::path::absolute(path)
+            .ok()
+            .and_then(|p| p.parent().and_then(|d| d.canonicalize().ok()))
+            .unwrap_or_default();
+        let mut b = GitignoreBuilder::new(&dir);
         if let Some(e) = b.add(path) {
             // The error may quote the offending line: name the line only.
             let line = match &e {
@@ -150,14 +174,24 @@ impl Filters {
         let gi = b
             .build()
             .map_err(|e| FilterError(format!("--ignore-file {}: {e}", path.display())))?;
-        self.ignore_file = Some((gi, label.to_string()));
+        self.ignore_file = Some(IgnoreFile {
+            patterns: gi,
+            label: label.to_string(),
+            dir: IgnoreDir::Disk(dir),
+        });
         Ok(self)
     }
 
     /// Suppress findings in paths matched by gitignore-style `text` (an
-    /// ignore file read from a commit); `name` for messages and the summary.
-    pub fn with_ignore_text(mut self, name: &str, text: &str) -> Result<Self, FilterError> {
-        let mut b = GitignoreBuilder::new(std::env::current_dir().unwrap_or_default());
+    /// ignore file read from a commit, in the repository directory `dir`);
+    /// `name` for messages and the summary.
+    pub fn with_ignore_text(
+        mut self,
+        name: &str,
+        text: &str,
+        dir: &str,
+    ) -> Result<Self, FilterError> {
+        let mut b = GitignoreBuilder::new("");
         for (n, line) in text.lines().enumerate() {
             b.add_line(None, line).map_err(|_| {
                 FilterError(format!(
@@ -169,8 +203,50 @@ impl Filters {
         let gi = b
             .build()
             .map_err(|_| FilterError(format!("{name}: not a valid ignore file")))?;
-        self.ignore_file = Some((gi, format!("ignore file {name}")));
+        self.ignore_file = Some(IgnoreFile {
+            patterns: gi,
+            label: format!("ignore file {name}"),
+            dir: IgnoreDir::Repo(dir.trim_matches('/').to_string()),
+        });
         Ok(self)
+    }
+
+    /// Finding paths are relative to `base` (the repository's work tree or
+    /// the tree scan's root); `None`: the current directory.
+    pub fn with_base(mut self, base: Option<PathBuf>) -> Self {
+        self.base = base;
+        self
+    }
+
+    /// Whether the ignore file covers `path` (a finding's path).
+    fn ignored(&self, ignore: &IgnoreFile, path: &str) -> bool {
+        let rel = match &ignore.dir {
+            IgnoreDir::Disk(dir) => {
+                let Some(base) = self.base.clone().or_else(|| std::env::current_dir().ok()) else {
+                    return false;
+                };
+                if dir.starts_with(&base) {
+                    base.join(path)
+                        .strip_prefix(dir)
+                        .ok()
+                        .map(Path::to_path_buf)
+                } else {
+                    Some(PathBuf::from(path))
+                }
+            }
+            IgnoreDir::Repo(dir) if dir.is_empty() => Some(PathBuf::from(path)),
+            IgnoreDir::Repo(dir) => Path::new(path)
+                .strip_prefix(dir)
+                .ok()
+                .map(Path::to_path_buf),
+        };
+        rel.filter(|r| !r.as_os_str().is_empty() && !r.has_root())
+            .is_some_and(|r| {
+                ignore
+                    .patterns
+                    .matched_path_or_any_parents(&r, false)
+                    .is_ignore()
+            })
     }
 
     /// How many findings the baseline matched by their old unkeyed
@@ -227,9 +303,10 @@ impl Filters {
                 }
             }
         }
-        if let Some((gi, label)) = &self.ignore_file {
-            if gi.matched_path_or_any_parents(&f.path, false).is_ignore() {
-                return Some(label.clone());
+        if let Some(ignore) = &self.ignore_file {
+            let outer = f.archive.as_deref().unwrap_or(&f.path);
+            if self.ignored(ignore, &f.path) || self.ignored(ignore, outer) {
+                return Some(ignore.label.clone());
             }
         }
         None

@@ -72,6 +72,7 @@ impl RepoCtx {
 /// Run both lints over the repositories that contain `roots`.
 pub(super) fn check(
     roots: &[PathBuf],
+    base: &Path,
     seen: &[EnvSeen],
     loader: Option<&str>,
     not_ignored: Option<Severity>,
@@ -84,6 +85,7 @@ pub(super) fn check(
     let Ok(cwd) = std::env::current_dir() else {
         return;
     };
+    let cwd = cwd.as_path();
     let mut repos: BTreeMap<PathBuf, RepoCtx> = BTreeMap::new();
     for root in roots {
         let Ok(repo) = gix::discover(root) else {
@@ -108,31 +110,31 @@ pub(super) fn check(
     for ctx in repos.values() {
         let mine: Vec<&EnvSeen> = seen
             .iter()
-            .filter(|s| relative(&cwd, &ctx.workdir, &s.path).is_some())
+            .filter(|s| relative(base, &ctx.workdir, &s.path).is_some())
             .collect();
         if let Some(sev) = not_ignored {
-            env_files(ctx, &cwd, roots, &mine, sev, out);
+            env_files(ctx, cwd, base, roots, &mine, sev, out);
         }
         if let Some(sev) = missing {
-            let loader = loader.filter(|l| relative(&cwd, &ctx.workdir, l).is_some());
-            missing_ignore(ctx, &cwd, &mine, loader, sev, out);
+            let loader = loader.filter(|l| relative(base, &ctx.workdir, l).is_some());
+            missing_ignore(ctx, base, &mine, loader, sev, out);
         }
     }
 }
 
-/// `path` (as displayed, relative to `cwd` or absolute) relative to the work tree.
-fn relative(cwd: &Path, workdir: &Path, path: &str) -> Option<String> {
-    let abs = cwd.join(path);
+/// `path` (as reported: relative to `base`, or as given on the command
+/// line: relative to the current directory) relative to the work tree.
+fn relative(base: &Path, workdir: &Path, path: &str) -> Option<String> {
+    let abs = base.join(path);
     let abs = abs.canonicalize().unwrap_or(abs);
     let rel = abs.strip_prefix(workdir).ok()?;
     Some(rel.to_string_lossy().replace('\\', "/"))
 }
 
-/// How the user sees a work-tree path: relative to the current directory when
-/// it is below it.
-fn display(cwd: &Path, workdir: &Path, rel: &str) -> String {
+/// How reports name a work-tree path: relative to the scan's base.
+fn display(base: &Path, workdir: &Path, rel: &str) -> String {
     let abs = workdir.join(rel);
-    match abs.strip_prefix(cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf())) {
+    match abs.strip_prefix(base) {
         Ok(r) => r.to_string_lossy().into_owned(),
         Err(_) => abs.to_string_lossy().into_owned(),
     }
@@ -141,6 +143,7 @@ fn display(cwd: &Path, workdir: &Path, rel: &str) -> String {
 fn env_files(
     ctx: &RepoCtx,
     cwd: &Path,
+    base: &Path,
     roots: &[PathBuf],
     seen: &[&EnvSeen],
     sev: Severity,
@@ -150,7 +153,7 @@ fn env_files(
     let mut candidates: Vec<(String, String, bool)> = Vec::new();
     let mut known: HashSet<String> = HashSet::new();
     for s in seen {
-        if let Some(rel) = relative(cwd, &ctx.workdir, &s.path) {
+        if let Some(rel) = relative(base, &ctx.workdir, &s.path) {
             if known.insert(rel.clone()) {
                 candidates.push((rel, s.path.clone(), s.has_secret));
             }
@@ -171,7 +174,7 @@ fn env_files(
                 .any(|r| r.is_empty() || rel == *r || rel.starts_with(&format!("{r}/")));
             let name = base_name(&rel);
             if inside && is_dotenv_name(name) && !is_template(name) && known.insert(rel.clone()) {
-                let shown = display(cwd, &ctx.workdir, &rel);
+                let shown = display(base, &ctx.workdir, &rel);
                 candidates.push((rel, shown, false));
             }
         }
@@ -218,7 +221,7 @@ fn env_files(
 
 fn missing_ignore(
     ctx: &RepoCtx,
-    cwd: &Path,
+    base: &Path,
     seen: &[&EnvSeen],
     loader: Option<&str>,
     sev: Severity,
@@ -237,7 +240,7 @@ fn missing_ignore(
         (None, None) => None,
     };
     if let Some(why) = why {
-        let shown = display(cwd, &ctx.workdir, ".gitignore");
+        let shown = display(base, &ctx.workdir, ".gitignore");
         out.push(file_finding(&shown, MISSING_ENV_IGNORE, sev, format!(
             "{why}, but no ignore rule covers .env: append the line `.env` to the .gitignore at the repository root"
         )));

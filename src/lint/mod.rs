@@ -72,7 +72,9 @@ pub struct Lints {
     lint_ids: HashSet<String>,
     max_key_age_days: u64,
     now: i64,
-    tree_roots: Option<Vec<PathBuf>>,
+    /// A tree scan's paths as given, and the directory its report names
+    /// paths from.
+    tree_roots: Option<(Vec<PathBuf>, PathBuf)>,
     env_seen: Mutex<Vec<EnvSeen>>,
     /// A source file (not a test or a doc) that loads `.env` files.
     loads_dotenv: Mutex<Option<String>>,
@@ -117,9 +119,10 @@ impl Lints {
         }
     }
 
-    /// Enable the git-ignore lints for a working-tree scan of `roots`.
-    pub fn with_tree_roots(mut self, roots: Vec<PathBuf>) -> Self {
-        self.tree_roots = Some(roots);
+    /// Enable the git-ignore lints for a working-tree scan of `roots` (as
+    /// given), whose paths are reported relative to `base`.
+    pub fn with_tree_roots(mut self, roots: Vec<PathBuf>, base: PathBuf) -> Self {
+        self.tree_roots = Some((roots, base));
         self
     }
 
@@ -228,11 +231,12 @@ impl Lints {
             .collect();
         self.reuse(&secrets, &mut out);
         out.append(&mut lock(&self.notebook));
-        if let Some(roots) = &self.tree_roots {
+        if let Some((roots, base)) = &self.tree_roots {
             let seen = lock(&self.env_seen).clone();
             let loader = lock(&self.loads_dotenv).clone();
             gitignore::check(
                 roots,
+                base,
                 &seen,
                 loader.as_deref(),
                 self.on(ENV_FILE_NOT_IGNORED),
@@ -468,5 +472,6 @@ pub(crate) fn file_finding(path: &str, rule: &str, severity: Severity, message: 
         redacted_context: None,
         archive: None,
         encoding: None,
+        line_hash: None,
     }
 }

@@ -208,6 +208,9 @@ pub struct Finding {
     /// undone, outermost first (`base64 > percent`); `line` and `column`
     /// are those of the encoded span.
     pub encoding: Option<String>,
+    /// GitHub code scanning's `primaryLocationLineHash` of the finding's
+    /// line, from the content scanned (not for archive members).
+    pub line_hash: Option<String>,
 }
 
 /// What a JWT-based key says about itself: the non-secret claims that
@@ -455,6 +458,7 @@ mod tests {
             redacted_context: None,
             archive: None,
             encoding: None,
+            line_hash: None,
         };
         let debug = format!("{f:?}");
         assert!(!debug.contains(&secret), "{debug}");

@@ -16,6 +16,11 @@ pub struct ScanInfo {
     pub target: String,
     /// The commit range (`history --range`).
     pub range: Option<String>,
+    /// The directory report paths are relative to (the repository's work
+    /// tree, or a tree scan's root outside one): SARIF's `%SRCROOT%`. Not in
+    /// the JSON report.
+    #[serde(skip)]
+    pub root: Option<std::path::PathBuf>,
 }
 
 /// Why a file was not scanned.

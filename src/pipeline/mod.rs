@@ -8,6 +8,7 @@
 
 mod confidence;
 mod decoded;
+mod linehash;
 
 pub use confidence::{is_docs_path, Assessor};
 
@@ -50,6 +51,7 @@ pub fn scan(
     source.for_each_blob(&stats, &|blob: &Blob<'_>| {
         let (mut f, s) = findings_in_blob(matcher, blob);
         attributor.attribute(&mut f, blob.data);
+        hash_lines(&mut f, blob.data);
         lints.observe(blob, &f);
         if s > 0 {
             suppressed.fetch_add(s, Ordering::Relaxed);
@@ -256,7 +258,25 @@ impl Spot {
             redacted_context: self.redacted_context.clone(),
             archive: place.archive.as_deref().map(str::to_string),
             encoding: self.encoding.clone(),
+            line_hash: None,
         }
+    }
+}
+
+/// Give each finding in a file of its own (not an archive member) the code
+/// scanning hash of its line.
+fn hash_lines(findings: &mut [Finding], data: &[u8]) {
+    let lines: std::collections::BTreeSet<usize> = findings
+        .iter()
+        .filter(|f| f.archive.is_none())
+        .map(|f| f.line)
+        .collect();
+    if lines.is_empty() {
+        return;
+    }
+    let hashes = linehash::line_hashes(data, &lines);
+    for f in findings.iter_mut().filter(|f| f.archive.is_none()) {
+        f.line_hash = hashes.get(&f.line).cloned();
     }
 }
 

@@ -1,6 +1,11 @@
 //! The SARIF 2.1.0 reporter, shaped for GitHub code scanning: every rule has
 //! short and full descriptions, help text and a `security-severity`; every
-//! result has a relative artifact URI, a region and `partialFingerprints`.
+//! result has an artifact URI relative to `%SRCROOT%` (the repository's work
+//! tree), a region and `partialFingerprints` distinct per location (the
+//! secret's fingerprint with its occurrence in the file, and the line hash
+//! GitHub's upload action computes); `runAutomationDetails.id` tells tree,
+//! history, range and index runs apart; results are capped at GitHub's
+//! per-run limit, with a notification when capped.
 
 use super::Report;
 use crate::model::Severity;
@@ -9,6 +14,12 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::Path;
+
+/// GitHub code scanning reads at most this many results per run.
+pub const MAX_RESULTS: usize = 25_000;
+
+/// The base every relative artifact URI is resolved against.
+const SRCROOT: &str = "%SRCROOT%";
 
 /// GitHub maps this number to the alert's severity band.
 fn security_severity(s: Severity) -> &'static str {
@@ -73,6 +84,22 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         .iter()
         .map(|r| (r.id.as_str(), r.name.as_str()))
         .collect();
+    // The n-th finding of one fingerprint in a file (in line order) is
+    // occurrence n: one secret on three lines gives three distinct results.
+    let mut seen: HashMap<&str, u32> = HashMap::new();
+    let occurrence: HashMap<(&str, usize, usize, &str), u32> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let n = seen.entry(f.fingerprint.as_str()).or_insert(0);
+            *n += 1;
+            (
+                (f.fingerprint.as_str(), f.line, f.column, f.rule_id.as_str()),
+                *n,
+            )
+        })
+        .collect();
+    let kept = capped(report.findings);
     let result = |f: &crate::model::Finding| {
         let name = names.get(f.rule_id.as_str()).copied().unwrap_or(&f.rule_id);
         let mut text = match &f.message {
@@ -116,7 +143,14 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             "level": if live { "error" } else { level(f.severity) },
             "message": {"text": text},
             "locations": [location],
-            "partialFingerprints": {"keysweep/v1": f.fingerprint},
+            "partialFingerprints": {"keysweep/v2": format!(
+                "{}:{}",
+                f.fingerprint,
+                occurrence
+                    .get(&(f.fingerprint.as_str(), f.line, f.column, f.rule_id.as_str()))
+                    .copied()
+                    .unwrap_or(1)
+            )},
             "properties": {
                 "severity": f.severity,
                 "precision": f.confidence,
@@ -125,6 +159,9 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 "provenance": f.provenance,
             },
         });
+        if let (Some(hash), None) = (&f.line_hash, &f.archive) {
+            result["partialFingerprints"]["primaryLocationLineHash"] = json!(hash);
+        }
         if let Some(&i) = index.get(f.rule_id.as_str()) {
             result["ruleIndex"] = json!(i);
         }
@@ -162,6 +199,16 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         .collect();
     let coverage = &report.summary.coverage;
     let mut notifications = notifications;
+    if kept.len() < report.findings.len() {
+        notifications.push(json!({
+            "level": "warning",
+            "message": {"text": format!(
+                "{} findings, {} in this log: GitHub code scanning reads at most {MAX_RESULTS} results per run, so the most severe are kept; the JSON report has them all",
+                report.findings.len(),
+                kept.len()
+            )},
+        }));
+    }
     for u in &coverage.incomplete {
         notifications.push(json!({
             "level": "error",
@@ -185,8 +232,14 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             "shallowBoundary": coverage.shallow_boundary,
             "incomplete": coverage.incomplete,
         }),
-        results: super::Streamed(report.findings, result),
+        results: super::Streamed(&kept, result),
         column_kind: "unicodeCodePoints",
+        automation: json!({"id": format!("keysweep/{}/", run_kind(report.scanned))}),
+        base_ids: report
+            .scanned
+            .root
+            .as_deref()
+            .map(|root| json!({SRCROOT: {"uri": directory_uri(root)}})),
     };
     let doc = Log {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
@@ -217,24 +270,57 @@ struct Run<'a, F: Fn(&crate::model::Finding) -> Value> {
     results: super::Streamed<'a, crate::model::Finding, F>,
     #[serde(rename = "columnKind")]
     column_kind: &'static str,
+    #[serde(rename = "automationDetails")]
+    automation: Value,
+    #[serde(rename = "originalUriBaseIds", skip_serializing_if = "Option::is_none")]
+    base_ids: Option<Value>,
 }
 
-/// A SARIF artifact location: a relative URI for paths under the current
-/// directory (what GitHub needs), an absolute `file://` URI otherwise.
+/// What kind of run this is, for `runAutomationDetails.id`: uploads of
+/// different kinds for one commit are separate analyses.
+fn run_kind(scanned: &crate::model::ScanInfo) -> &'static str {
+    match (scanned.command.as_str(), scanned.range.is_some()) {
+        ("history", true) => "range",
+        ("history", false) => "history",
+        ("staged", _) => "staged",
+        _ => "tree",
+    }
+}
+
+/// At most [`MAX_RESULTS`] findings, the most severe first chosen, in
+/// their original order.
+fn capped(findings: &[crate::model::Finding]) -> std::borrow::Cow<'_, [crate::model::Finding]> {
+    if findings.len() <= MAX_RESULTS {
+        return std::borrow::Cow::Borrowed(findings);
+    }
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(findings[i].severity));
+    order.truncate(MAX_RESULTS);
+    order.sort_unstable();
+    std::borrow::Cow::Owned(order.into_iter().map(|i| findings[i].clone()).collect())
+}
+
+/// A `file://` URI for a directory, ending in `/` as SARIF requires.
+fn directory_uri(dir: &Path) -> String {
+    let mut path = dir.to_string_lossy().replace('\\', "/");
+    if !path.starts_with('/') {
+        path.insert(0, '/');
+    }
+    if !path.ends_with('/') {
+        path.push('/');
+    }
+    format!("file://{}", percent_encode(&path))
+}
+
+/// A SARIF artifact location: report paths are relative to the scan's root
+/// (the repository's work tree), so the URI is relative to `%SRCROOT%`; a
+/// path outside it (absolute) is a `file://` URI.
 fn artifact(path: &str) -> Value {
-    let p = Path::new(path);
-    let rel = if p.is_absolute() {
-        std::env::current_dir().ok().and_then(|cwd| {
-            p.strip_prefix(cwd)
-                .ok()
-                .map(|r| r.to_string_lossy().into_owned())
-        })
+    let path = path.replace('\\', "/");
+    if Path::new(&path).is_absolute() {
+        json!({"uri": format!("file://{}", percent_encode(&path))})
     } else {
-        Some(path.to_string())
-    };
-    match rel {
-        Some(r) => json!({"uri": percent_encode(&r.replace('\\', "/"))}),
-        None => json!({"uri": format!("file://{}", percent_encode(&path.replace('\\', "/")))}),
+        json!({"uri": percent_encode(&path), "uriBaseId": SRCROOT})
     }
 }
 

@@ -14,6 +14,7 @@ mod index;
 mod linediff;
 mod odb;
 mod repo;
+mod roots;
 pub mod staged;
 pub mod tree;
 
@@ -21,6 +22,7 @@ pub use archive::ArchiveLimits;
 pub use decode::{decode, Decoded};
 pub use git::{CommitRange, HistoryMode, HistorySource};
 pub use repo::{file_at, fingerprint_key, hooks_dir};
+pub use roots::{work_tree, Roots};
 
 /// Read a git index file (split and sparse indexes included).
 pub fn read_index(path: &std::path::Path) -> Result<gix::index::File, SourceError> {

@@ -38,6 +38,8 @@ pub struct TreeSource {
     pub max_file_size: u64,
     /// How far archives are opened.
     pub archives: super::ArchiveLimits,
+    /// How found paths are named (from `paths`: [`super::Roots::new`]).
+    pub roots: super::Roots,
 }
 
 impl Source for TreeSource {
@@ -73,6 +75,7 @@ impl Source for TreeSource {
             .threads(self.threads)
             .filter_entry(|e| e.file_name() != ".git");
         let max = self.max_file_size;
+        let names = &self.roots;
         // What the walk yielded, to find what ignore rules passed over.
         let seen: Mutex<Vec<(Vec<PathBuf>, Vec<PathBuf>)>> = Mutex::new(Vec::new());
         let (seen_ref, track) = (&seen, honour);
@@ -88,10 +91,10 @@ impl Source for TreeSource {
                 match entry {
                     Ok(entry) => {
                         mine.note(&entry);
-                        visit_entry(&entry, max, &mut buf, stats, visit);
+                        visit_entry(&entry, names, max, &mut buf, stats, visit);
                     }
                     Err(err) => {
-                        let (path, msg) = describe_error(&err);
+                        let (path, msg) = describe_error(&err, names);
                         stats.skip(path, SkipReason::Unreadable { error: msg });
                     }
                 }
@@ -171,11 +174,18 @@ impl TreeSource {
             for path in names {
                 let files = tracked.as_ref().map_or_else(Vec::new, |t| t.under(&path));
                 for file in &files {
-                    scan_file(file, self.max_file_size, &mut buf, stats, visit);
+                    scan_file(
+                        file,
+                        &self.roots,
+                        self.max_file_size,
+                        &mut buf,
+                        stats,
+                        visit,
+                    );
                 }
                 let untracked_only = files.is_empty();
                 if untracked_only {
-                    let mut shown = display_path(&path);
+                    let mut shown = self.roots.name(&path);
                     if path.is_dir() {
                         shown.push('/');
                     }
@@ -268,12 +278,13 @@ fn check_named(p: &Path) -> Result<(), SourceError> {
 /// Scan one file outside the walk (a tracked file ignore rules cover).
 fn scan_file(
     path: &Path,
+    names: &super::Roots,
     max: u64,
     buf: &mut Vec<u8>,
     stats: &SourceStats,
     visit: &(dyn Fn(&Blob<'_>) + Sync),
 ) {
-    let shown = display_path(path);
+    let shown = names.name(path);
     match std::fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => return stats.skip(shown, SkipReason::Symlink),
         Ok(m) if !m.is_file() => return stats.skip(shown, SkipReason::NotRegularFile),
@@ -286,6 +297,7 @@ fn scan_file(
 
 fn visit_entry(
     entry: &ignore::DirEntry,
+    names: &super::Roots,
     max: u64,
     buf: &mut Vec<u8>,
     stats: &SourceStats,
@@ -297,7 +309,7 @@ fn visit_entry(
     if ft.is_dir() {
         return;
     }
-    let path = display_path(entry.path());
+    let path = names.name(entry.path());
     if ft.is_symlink() && entry.depth() == 0 {
         // Named on the command line: read what it points at, as ripgrep does.
         if std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file()) {
@@ -368,7 +380,7 @@ fn read_capped(path: &Path, max: u64, buf: &mut Vec<u8>) -> std::io::Result<Opti
     Ok(Some(()))
 }
 
-/// Paths as the user typed them, without a leading `./`. On Unix a name
+/// A path as text, without a leading `./`. On Unix a name
 /// that is not UTF-8 shows its other bytes escaped (`\\xFF`), one to one, as
 /// git paths do.
 pub fn display_path(p: &Path) -> String {
@@ -387,13 +399,13 @@ pub fn display_path(p: &Path) -> String {
     }
 }
 
-fn describe_error(err: &ignore::Error) -> (String, String) {
+fn describe_error(err: &ignore::Error, names: &super::Roots) -> (String, String) {
     match err {
-        ignore::Error::WithPath { path, err } => (display_path(path), describe_error(err).1),
+        ignore::Error::WithPath { path, err } => (names.name(path), describe_error(err, names).1),
         ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
-            describe_error(err)
+            describe_error(err, names)
         }
-        ignore::Error::Loop { child, .. } => (display_path(child), "symlink loop".into()),
+        ignore::Error::Loop { child, .. } => (names.name(child), "symlink loop".into()),
         ignore::Error::Io(e) => ("?".into(), e.to_string()),
         other => ("?".into(), other.to_string()),
     }

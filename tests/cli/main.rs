@@ -11,6 +11,7 @@ mod gates;
 mod history;
 mod hostile;
 mod html;
+mod identity;
 mod install;
 mod layout;
 mod lints;

@@ -62,6 +62,8 @@ fn settings() -> insta::Settings {
         &format!(r#""{}""#, regex_escape(env!("CARGO_PKG_VERSION"))),
         r#""[version]""#,
     );
+    // The scanned directory (a fresh temporary one) as SARIF's %SRCROOT%.
+    s.add_filter(r#""file:///[^"]*/""#, r#""file:///[root]/""#);
     s
 }
 
@@ -120,7 +122,15 @@ fn sarif_has_what_github_needs() {
     let results = run["results"].as_array().unwrap();
     assert_eq!(results.len(), 4);
     for res in results {
-        assert!(res["partialFingerprints"]["keysweep/v1"].is_string());
+        let fp = &res["partialFingerprints"];
+        assert!(fp["keysweep/v2"]
+            .as_str()
+            .is_some_and(|s| s.ends_with(":1")));
+        assert!(fp["primaryLocationLineHash"].is_string());
+        assert_eq!(
+            res["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"],
+            "%SRCROOT%"
+        );
         let loc = &res["locations"][0]["physicalLocation"];
         let uri = loc["artifactLocation"]["uri"].as_str().unwrap();
         assert!(
