@@ -132,6 +132,13 @@ fn scan_findings(config: &Config) -> Result<(u8, Vec<crate::model::Finding>)> {
         }
         None => to_stdout(|w| report::write(opts.format, &rep, w))?,
     }
+    let cap = report::SARIF_MAX_RESULTS;
+    if opts.format == report::Format::Sarif && result.findings.len() > cap && !opts.quiet {
+        eprintln!(
+            "keysweep: note: the SARIF log holds the {cap} most severe of {} findings (GitHub code scanning reads at most {cap} per run)",
+            result.findings.len()
+        );
+    }
     if !opts.quiet {
         let stderr = io::stderr();
         let mut e = stderr.lock();

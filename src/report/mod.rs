@@ -10,6 +10,7 @@ mod github;
 mod html;
 mod json;
 mod sarif;
+pub use sarif::MAX_RESULTS as SARIF_MAX_RESULTS;
 mod text;
 
 pub use html::render as render_html;

@@ -154,8 +154,19 @@ fn sarif_results_are_capped_at_githubs_limit() {
         .map(|i| format!("K{i}={}\n", live(&format!("cap{i}"))))
         .collect();
     write(t.path(), "b.env", lives);
-    let (code, sarif) = run_json(t.path(), &["scan", ".", "--format", "sarif"]);
-    assert_eq!(code, 1);
+    let out = keysweep()
+        .current_dir(t.path())
+        .args(["scan", ".", "--format", "sarif"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("holds the 25000 most severe of 25005 findings"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
     let rs = results(&sarif);
     assert_eq!(rs.len(), 25_000);
     assert!(
