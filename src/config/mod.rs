@@ -244,6 +244,13 @@ fn verify_options(
         .verify_concurrency
         .or(file.verify.concurrency)
         .unwrap_or(8);
+    if concurrency > 8 {
+        can_start(concurrency).map_err(|e| {
+            anyhow::anyhow!(
+                "--verify-concurrency {concurrency}: cannot start {concurrency} threads ({e}); use fewer"
+            )
+        })?;
+    }
     let mut options = verify::Options {
         timeout: std::time::Duration::from_secs(timeout.max(1)),
         concurrency: concurrency.max(1),
@@ -527,11 +534,43 @@ impl Config {
 
 /// `--threads`: at least one; default one per core.
 fn threads(requested: Option<usize>) -> Result<usize> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     match requested {
         Some(0) => bail!("--threads: must be at least 1"),
+        Some(n) if n > cores => {
+            can_start(n).map_err(|e| {
+                anyhow::anyhow!("--threads {n}: cannot start {n} threads ({e}); use fewer")
+            })?;
+            Ok(n)
+        }
         Some(n) => Ok(n),
-        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+        None => Ok(cores),
     }
+}
+
+/// Whether this process can run `n` threads at once (a process or memory
+/// limit may forbid it): start them, then let them all go. The walkers
+/// treat a thread that cannot start as fatal, so this is asked first.
+fn can_start(n: usize) -> std::io::Result<()> {
+    let gate = std::sync::Arc::new(std::sync::RwLock::new(()));
+    let hold = gate.write().unwrap_or_else(|e| e.into_inner());
+    let mut started = Vec::with_capacity(n);
+    let mut failed = None;
+    for _ in 0..n {
+        let gate = std::sync::Arc::clone(&gate);
+        match std::thread::Builder::new().spawn(move || drop(gate.read())) {
+            Ok(h) => started.push(h),
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        }
+    }
+    drop(hold);
+    for h in started {
+        let _ = h.join();
+    }
+    failed.map_or(Ok(()), Err)
 }
 
 /// The lints among `rules`, judged against the current time.

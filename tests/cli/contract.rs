@@ -133,3 +133,42 @@ fn each_skipped_path_is_listed_once() {
     assert_eq!(err.matches("  big.txt (too large").count(), 1, "{err}");
     assert!(!err.contains("))"), "{err}");
 }
+
+/// `-j 1000` where the process cannot have that many threads (here: an
+/// address-space limit too small for their stacks, which holds for root as
+/// well, unlike a process-count limit): one line naming the flag, exit 2,
+/// for the tree walk and the history walk alike. The same limit with four
+/// threads scans normally, so the limit itself is not what fails.
+#[test]
+fn threads_that_cannot_start_are_an_error_not_a_panic() {
+    let t = TempDir::new().unwrap();
+    write(t.path(), "a.txt", "nothing here\n");
+    let bin = assert_cmd::cargo::cargo_bin("keysweep");
+    let run = |args: &str| {
+        std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -v 600000 && exec '{}' {args}",
+                bin.display()
+            ))
+            .current_dir(t.path())
+            .output()
+            .unwrap()
+    };
+    let fine = run("scan -j 4 .");
+    assert_eq!(fine.status.code(), Some(0), "{}", said(&fine));
+    super::git(t.path(), &["init", "-q"]);
+    super::git(t.path(), &["add", "-A"]);
+    super::git(t.path(), &["commit", "-qm", "one"]);
+    for args in ["scan -j 1000 .", "history -j 1000 ."] {
+        let out = run(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args}: {}", said(&out));
+        assert!(
+            err.starts_with("keysweep: error: --threads 1000: cannot start 1000 threads"),
+            "{args}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}
