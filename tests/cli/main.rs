@@ -5,6 +5,7 @@
 mod archives;
 mod bounds;
 mod contract;
+mod counting;
 mod coverage;
 mod decoding;
 mod gates;
