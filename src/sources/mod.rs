@@ -13,6 +13,7 @@ pub mod git;
 mod index;
 mod linediff;
 mod odb;
+mod progress;
 mod repo;
 mod roots;
 pub mod staged;

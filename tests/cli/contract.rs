@@ -172,3 +172,45 @@ fn threads_that_cannot_start_are_an_error_not_a_panic() {
         assert_eq!(err.lines().count(), 1, "{err}");
     }
 }
+
+/// One progress display across the commit walk and the blob scan, on a
+/// terminal only (a pty from `script`), with whole-number rates; nothing of
+/// it when stderr is a pipe.
+#[cfg(unix)]
+#[test]
+fn progress_shows_the_walk_and_the_scan_only_on_a_terminal() {
+    let t = TempDir::new().unwrap();
+    let d = t.path();
+    super::git(d, &["init", "-q"]);
+    let text = "some ordinary text for the scanner to read\n".repeat(50);
+    for c in 0..40 {
+        for f in 0..10 {
+            write(d, &format!("d{c}/f{f}.txt"), format!("{c} {f}\n{text}"));
+        }
+        super::git(d, &["add", "-A"]);
+        super::git(d, &["commit", "-qm", &format!("commit {c}")]);
+    }
+    let bin = assert_cmd::cargo::cargo_bin("keysweep");
+    let out = std::process::Command::new("script")
+        .args([
+            "-qec",
+            &format!("'{}' history .", bin.display()),
+            "/dev/null",
+        ])
+        .current_dir(d)
+        .env("TERM", "xterm")
+        .output()
+        .expect("script(1) from util-linux runs");
+    let tty = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{tty}");
+    for phase in ["listing commits", "walking commits", "scanning blobs"] {
+        assert!(tty.contains(phase), "{phase}: {tty}");
+    }
+    assert!(tty.contains("/40 ("), "the commits counted: {tty}");
+    assert!(tty.contains("/400, "), "the blobs counted: {tty}");
+    let long_rate = regex::Regex::new(r"\.\d{2,}/s").unwrap();
+    assert!(!long_rate.is_match(&tty), "{tty}");
+    let piped = keysweep().current_dir(d).arg("history").output().unwrap();
+    let err = String::from_utf8_lossy(&piped.stderr);
+    assert!(!err.contains("commits") && !err.contains('\r'), "{err}");
+}

@@ -348,9 +348,11 @@ impl HistorySource {
         store: &ObjectStore,
         pool: &rayon::ThreadPool,
         stats: &SourceStats,
+        progress: &super::progress::Progress,
     ) -> Result<(Walked, WalkState), SourceError> {
         let (commits, range, since) = self.commits(repo, stats)?;
         stats.commits(commits.len() as u64);
+        progress.diffing(commits.len() as u64);
         let mut state = WalkState {
             head: walk::head_files(repo)?,
             ..WalkState::default()
@@ -382,6 +384,7 @@ impl HistorySource {
                     .map(|(i, id)| {
                         let slot = rayon::current_thread_index().unwrap_or(0) % readers.len();
                         let mut reader = readers[slot].lock().unwrap_or_else(|e| e.into_inner());
+                        progress.commit_done();
                         let diffed = reader.commit(id).and_then(|meta| {
                             if since.is_some_and(|s| meta.commit_time < s) {
                                 return Ok(None);
@@ -535,10 +538,11 @@ impl Source for HistorySource {
             })?;
         let repo = Repo::open(&self.repo_path)?;
         let store = ObjectStore::open(&repo.common_dir)?;
-        let (walked, state) = self.walk(&repo, &store, &pool, stats)?;
+        let progress = super::progress::Progress::new(self.progress);
+        let (walked, state) = self.walk(&repo, &store, &pool, stats, &progress)?;
         drop(repo);
         *self.state.lock().unwrap_or_else(|e| e.into_inner()) = state;
-        let bar = progress_bar(self.progress, walked.blobs.len() as u64);
+        progress.scanning(walked.blobs.len() as u64);
         let errors: Mutex<Vec<String>> = Mutex::new(Vec::new());
         pool.install(|| {
             // Contiguous chunks keep each worker reading a run of the pack.
@@ -561,12 +565,12 @@ impl Source for HistorySource {
                                 .unwrap_or_else(|e| e.into_inner())
                                 .push(format!("blob {oid}: {e}")),
                         }
-                        bar.inc(1);
+                        progress.blob_done(buf.len() as u64);
                     }
                 },
             )
         });
-        bar.finish_and_clear();
+        progress.finish();
         fail_closed(errors.into_inner().unwrap_or_else(|e| e.into_inner()))
     }
 
@@ -682,19 +686,4 @@ pub(crate) fn visit_raw(
         return;
     }
     super::visit_content(raw, places, &|| oid.to_string(), stats, visit);
-}
-
-/// A progress bar on stderr, hidden unless asked for (a terminal, not quiet).
-pub(crate) fn progress_bar(show: bool, len: u64) -> indicatif::ProgressBar {
-    if !show {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} scanning blobs {bar:40} {pos}/{len} ({per_sec}, {eta})",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    bar
 }
