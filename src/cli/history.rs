@@ -107,7 +107,7 @@ pub struct RevokeArgs {
     /// Endpoint overrides and limits (no --verify, --only-verified or
     /// --fail-on-live: revoking is not a scan's verification).
     #[command(flatten)]
-    pub verify: super::scan::ProviderArgs,
+    pub verify: super::scan::RevokeProviderArgs,
 }
 
 /// The flags the git gates share (`pre-push`, `pre-commit`).

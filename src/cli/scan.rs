@@ -34,9 +34,16 @@ pub struct RuleArgs {
     pub no_decode: bool,
 }
 
-/// Live verification (shared by `scan`, `history` and `staged`).
+/// Live verification (shared by `scan`, `history` and `staged`). The
+/// options about how keys are sent need one of the three flags that turn
+/// verification on: alone they would do nothing, so the parser refuses them.
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Verification")]
+#[command(group(
+    clap::ArgGroup::new("verifying")
+        .multiple(true)
+        .args(["verify", "only_verified", "fail_on_live"])
+))]
 pub struct VerifyArgs {
     /// Ask each key's provider whether it is live (sends the key to that provider only).
     #[arg(long)]
@@ -45,31 +52,73 @@ pub struct VerifyArgs {
     #[arg(long)]
     pub only_verified: bool,
     /// Exit 1 only when a live key is found (implies --verify).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "fail_on")]
     pub fail_on_live: bool,
-    /// Where and how keys are sent.
-    #[command(flatten)]
-    pub provider: ProviderArgs,
+    /// Say which provider a shared key shape belongs to, e.g. stripe-secret-key=infinipost (repeatable).
+    #[arg(long, value_name = "RULE=PROVIDER", requires = "verifying")]
+    pub verify_provider: Vec<String>,
+    /// Send RULE's checks to URL instead (https, or http to a loopback address) (repeatable).
+    #[arg(long, value_name = "RULE=URL", requires = "verifying")]
+    pub verify_endpoint: Vec<String>,
+    /// Per-request timeout in seconds [default: 10].
+    #[arg(long, value_name = "SECS", requires = "verifying")]
+    pub verify_timeout: Option<u64>,
+    /// Requests in flight at once, at most 4 per host [default: 8].
+    #[arg(long, value_name = "N", requires = "verifying")]
+    pub verify_concurrency: Option<usize>,
 }
 
-/// Where and how keys go to their providers (shared by the verifying
-/// commands and `revoke`, which has no --verify, --only-verified or
-/// --fail-on-live to ignore).
-#[derive(Debug, Clone, Default, Args)]
-#[command(next_help_heading = "Verification")]
+impl VerifyArgs {
+    /// Where and how keys are sent.
+    pub fn provider(&self) -> ProviderArgs {
+        ProviderArgs {
+            verify_provider: self.verify_provider.clone(),
+            verify_endpoint: self.verify_endpoint.clone(),
+            verify_timeout: self.verify_timeout,
+            verify_concurrency: self.verify_concurrency,
+        }
+    }
+}
+
+/// Where and how keys go to their providers.
+#[derive(Debug, Clone, Default)]
 pub struct ProviderArgs {
+    /// `RULE=PROVIDER` choices.
+    pub verify_provider: Vec<String>,
+    /// `RULE=URL` overrides.
+    pub verify_endpoint: Vec<String>,
+    /// Per-request timeout in seconds.
+    pub verify_timeout: Option<u64>,
+    /// Requests in flight at once.
+    pub verify_concurrency: Option<usize>,
+}
+
+/// `revoke`'s provider options: one call, so no concurrency, and no
+/// --verify, --only-verified or --fail-on-live to ignore.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Provider")]
+pub struct RevokeProviderArgs {
     /// Say which provider a shared key shape belongs to, e.g. stripe-secret-key=infinipost (repeatable).
     #[arg(long, value_name = "RULE=PROVIDER")]
     pub verify_provider: Vec<String>,
-    /// Send RULE's checks to URL instead (https, or http to a loopback address) (repeatable).
+    /// Send RULE's calls to URL instead (https, or http to a loopback address) (repeatable).
     #[arg(long, value_name = "RULE=URL")]
     pub verify_endpoint: Vec<String>,
     /// Per-request timeout in seconds [default: 10].
     #[arg(long, value_name = "SECS")]
     pub verify_timeout: Option<u64>,
-    /// Requests in flight at once, at most 4 per host [default: 8].
-    #[arg(long, value_name = "N")]
-    pub verify_concurrency: Option<usize>,
+}
+
+impl RevokeProviderArgs {
+    /// Where and how the key is sent.
+    pub fn provider(&self) -> ProviderArgs {
+        ProviderArgs {
+            verify_provider: self.verify_provider.clone(),
+            verify_endpoint: self.verify_endpoint.clone(),
+            verify_timeout: self.verify_timeout,
+            verify_concurrency: None,
+        }
+    }
 }
 
 /// Configuration file, baselines and ignore lists (shared by `scan`,
@@ -167,7 +216,7 @@ pub struct OutputArgs {
     #[arg(long)]
     pub show_secrets: bool,
     /// Do not print the summary on stderr.
-    #[arg(long, short = 'q')]
+    #[arg(long, short = 'q', conflicts_with = "verbose")]
     pub quiet: bool,
     /// List every skipped file in the summary.
     #[arg(long, short = 'v')]
@@ -186,7 +235,7 @@ pub struct ExitArgs {
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
     /// Exit 0 even with findings (errors still exit 2).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["fail_on", "fail_on_live"])]
     pub exit_zero: bool,
 }
 

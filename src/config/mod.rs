@@ -222,7 +222,7 @@ pub struct VerifySettings {
 impl VerifySettings {
     /// `None` unless verification was asked for; errors name the flag.
     fn from_args(args: &VerifyArgs, rules: &[Rule], file: &FileConfig) -> Result<Option<Self>> {
-        let options = verify_options(&args.provider, rules, file)?;
+        let options = verify_options(&args.provider(), rules, file)?;
         let on = args.verify || args.only_verified || args.fail_on_live;
         Ok(on.then_some(VerifySettings {
             options,

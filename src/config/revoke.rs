@@ -19,7 +19,7 @@ impl Config {
     pub fn revoke(args: &RevokeArgs) -> Result<(Self, verify::Options)> {
         let settings = Settings::discover(None, false, Path::new("."))?;
         let rules = select_rules_with(&args.rules, &settings.user, settings.repo.as_ref())?;
-        let options = verify_options(&args.verify, &rules, &settings.user)?;
+        let options = verify_options(&args.verify.provider(), &rules, &settings.user)?;
         let paths = if args.paths.is_empty() {
             vec![PathBuf::from(".")]
         } else {

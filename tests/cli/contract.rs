@@ -214,3 +214,78 @@ fn progress_shows_the_walk_and_the_scan_only_on_a_terminal() {
     let err = String::from_utf8_lossy(&piped.stderr);
     assert!(!err.contains("commits") && !err.contains('\r'), "{err}");
 }
+
+/// Flags that would do nothing in a combination are refused by the parser
+/// (exit 2, one usage error naming them), never ignored: --quiet with
+/// --verbose, --exit-zero with --fail-on or --fail-on-live, --fail-on with
+/// --fail-on-live, the verification options without verification, and
+/// --verify-concurrency for revoke (one call).
+#[test]
+fn flags_that_do_nothing_are_rejected_by_the_parser() {
+    let t = TempDir::new().unwrap();
+    write(t.path(), "a.txt", "nothing\n");
+    let refused: &[(&[&str], &str)] = &[
+        (
+            &["scan", ".", "--quiet", "--verbose"],
+            "'--quiet' cannot be used with '--verbose'",
+        ),
+        (
+            &["scan", ".", "--exit-zero", "--fail-on", "high"],
+            "'--exit-zero' cannot be used with '--fail-on",
+        ),
+        (
+            &["history", "--exit-zero", "--fail-on-live"],
+            "'--exit-zero' cannot be used with '--fail-on-live'",
+        ),
+        (
+            &["staged", "--fail-on", "high", "--fail-on-live"],
+            "cannot be used with '--fail-on-live'",
+        ),
+        (
+            &["scan", ".", "--verify-timeout", "5"],
+            "<--verify|--only-verified|--fail-on-live>",
+        ),
+        (
+            &["history", "--verify-concurrency", "4"],
+            "<--verify|--only-verified|--fail-on-live>",
+        ),
+        (
+            &["pre-push", "--verify-endpoint", "r=http://127.0.0.1:1"],
+            "<--verify|--only-verified|--fail-on-live>",
+        ),
+        (
+            &["scan", ".", "--verify-provider", "stripe-secret-key=stripe"],
+            "<--verify|--only-verified|--fail-on-live>",
+        ),
+        (
+            &["revoke", "--verify-concurrency", "3", "0123"],
+            "unexpected argument '--verify-concurrency'",
+        ),
+        (&["scan", ".", "--annotate", "github"], "--output"),
+    ];
+    for (args, says) in refused {
+        let out = keysweep()
+            .current_dir(t.path())
+            .args(*args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", said(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.starts_with("error: "), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    // With verification on, the same options are taken.
+    for args in [
+        &["scan", ".", "--verify", "--verify-timeout", "5"][..],
+        &["scan", ".", "--only-verified", "--verify-concurrency", "2"],
+        &["scan", ".", "--quiet"],
+        &["scan", ".", "--fail-on", "high"],
+    ] {
+        let out = keysweep()
+            .current_dir(t.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", said(&out));
+    }
+}

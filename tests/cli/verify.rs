@@ -109,13 +109,29 @@ fn endpoint(mock: &Mock, rule: &str, path: &str) -> String {
 fn nothing_is_sent_without_verify() {
     let mock = Mock::start();
     let t = tree(&[("a.env", format!("K={}\n", acme("quiet")))]);
-    let (_, f, _) = run(
+    // The endpoint set in the user's config: still nothing without --verify.
+    let url = endpoint(&mock, "acme-token", "/live");
+    let (_, url) = url.split_once('=').unwrap();
+    let config = t.path().join("user.toml");
+    std::fs::write(
+        &config,
+        format!("[verify]\nendpoints = {{ \"acme-token\" = \"{url}\" }}\n"),
+    )
+    .unwrap();
+    let (_, f, text) = run(
+        t.path(),
+        "acme-token",
+        &["--config", config.to_str().unwrap()],
+    );
+    assert_eq!(f.len(), 1, "{text}");
+    assert!(f[0]["verification"].is_null());
+    // On the command line, an endpoint without --verify is refused.
+    let (code, _, text) = run(
         t.path(),
         "acme-token",
         &["--verify-endpoint", &endpoint(&mock, "acme-token", "/live")],
     );
-    assert_eq!(f.len(), 1);
-    assert!(f[0]["verification"].is_null());
+    assert_eq!(code, 2, "{text}");
     assert!(mock.seen().is_empty(), "no request without --verify");
 }
 
