@@ -70,7 +70,7 @@ fn json_in(dir: &std::path::Path, args: &[&str]) -> (i32, Value) {
         .args(["--format", "json"])
         .output()
         .unwrap();
-    let doc = serde_json::from_slice(&out.stdout)
+    let doc = crate::try_report_json(&out.stdout)
         .unwrap_or_else(|e| panic!("JSON report ({e}): {}", said(&out)));
     (out.status.code().unwrap_or(-1), doc)
 }

@@ -58,7 +58,7 @@ fn json(d: &Path, args: &[&str]) -> (i32, Value, String) {
         .args(["--format", "json"])
         .output()
         .unwrap();
-    let doc = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    let doc = crate::try_report_json(&out.stdout).unwrap_or(Value::Null);
     (out.status.code().unwrap_or(-1), doc, said(&out))
 }
 

@@ -45,7 +45,7 @@ fn output_dash_means_stdout() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", said(&out));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc: serde_json::Value = crate::report_json(&out.stdout);
     assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
     assert!(!t.path().join("-").exists(), "a file named - was written");
 }

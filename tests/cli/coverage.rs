@@ -38,7 +38,7 @@ fn shallow_clones_are_never_silently_partial() {
         .args(["history", "--format", "json"])
         .output()
         .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc: Value = crate::report_json(&out.stdout);
     assert_eq!(doc["summary"]["shallow"], true, "{}", said(&out));
     assert!(said(&out).contains("shallow clone"));
     let out = keysweep()
@@ -114,7 +114,7 @@ fn history_with_a_missing_object_reports_what_it_read() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", said(&out));
-    let doc: Value = serde_json::from_slice(&out.stdout).expect("a full report");
+    let doc: Value = crate::try_report_json(&out.stdout).expect("a full report");
     let paths: Vec<&str> = doc["findings"]
         .as_array()
         .unwrap()
@@ -168,7 +168,7 @@ fn tree_scan_reads_what_git_tracks() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", said(&out));
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc: Value = crate::report_json(&out.stdout);
     let mut paths: Vec<&str> = doc["findings"]
         .as_array()
         .unwrap()
@@ -273,7 +273,7 @@ fn history_of_one_path() {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(1), "{}", said(&out));
-        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let doc: Value = crate::report_json(&out.stdout);
         let mut v: Vec<String> = doc["findings"]
             .as_array()
             .unwrap()

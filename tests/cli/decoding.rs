@@ -37,7 +37,7 @@ fn encoded_keys_are_found_where_the_encoding_is() {
     for s in [&secret, &b64, &twice, &escaped] {
         assert!(!text.contains(s.as_str()), "leaked {s}: {text}");
     }
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc: Value = crate::report_json(&out.stdout);
     let mut got: Vec<(String, String, u64, u64, String)> = doc["findings"]
         .as_array()
         .unwrap()
@@ -121,7 +121,7 @@ fn encoded_keys_are_found_where_the_encoding_is() {
         .args(["scan", ".", "--no-decode", "--format", "json"])
         .output()
         .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc: Value = crate::report_json(&out.stdout);
     let rules: Vec<&str> = doc["findings"]
         .as_array()
         .unwrap()

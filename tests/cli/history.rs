@@ -54,7 +54,7 @@ fn run_json(dir: &Path, cmd: &str, args: &[&str]) -> (i32, Vec<Value>, String) {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+    let doc: Value = crate::try_report_json(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "json ({e}): {}{stderr}",
             String::from_utf8_lossy(&out.stdout)
@@ -493,7 +493,7 @@ fn submodules_lfs_binary_large_and_odd_paths_are_noted() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc: Value = crate::report_json(&out.stdout);
     let skipped = doc["summary"]["skipped"].as_array().unwrap();
     let reason = |p: &str| {
         skipped
@@ -549,7 +549,7 @@ fn paths_that_differ_only_in_invalid_bytes_stay_apart() {
         .args(["scan", ".", "--format", "json"])
         .output()
         .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc: Value = crate::report_json(&out.stdout);
     let f = doc["findings"].as_array().unwrap().clone();
     assert_eq!(stripe(&f), ["key\\xFE.env", "key\\xFF.env"]);
 }

@@ -26,7 +26,7 @@ fn scan(dir: &Path, args: &[&str]) -> (i32, Vec<Value>, String) {
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!err.contains("panicked"), "{err}");
     let code = out.status.code().unwrap_or(-1);
-    let findings = serde_json::from_slice::<Value>(&out.stdout)
+    let findings = crate::try_report_json(&out.stdout)
         .map(|d| d["findings"].as_array().cloned().unwrap_or_default())
         .unwrap_or_default();
     (code, findings, err)
@@ -345,7 +345,7 @@ fn a_long_linear_history() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc: Value = crate::report_json(&out.stdout);
     assert_eq!(doc["findings"][0]["provenance"]["summary"], "c");
 }
 

@@ -101,7 +101,7 @@ fn history_html_is_one_inert_row_per_finding() {
     let d = t.path();
     let (code, json) = run(d, &["history", "--format", "json"]);
     assert_eq!(code, 1);
-    let doc: Value = serde_json::from_str(&json).unwrap();
+    let doc: Value = crate::report_json(&json);
     let fingerprints: Vec<&str> = doc["findings"]
         .as_array()
         .unwrap()
@@ -174,6 +174,7 @@ fn a_json_report_renders_the_same_page() {
         ],
     );
     assert_eq!(code, 1);
+    crate::report_json(std::fs::read(&json).unwrap());
     let page = d.join("later.html");
     let out = keysweep()
         .current_dir(d)

@@ -33,7 +33,7 @@ fn scan(dir: &Path, extra: &[&str]) -> Vec<Value> {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc: Value = crate::report_json(&out.stdout);
     doc["findings"].as_array().cloned().unwrap()
 }
 

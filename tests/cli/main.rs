@@ -22,12 +22,14 @@ mod precision;
 mod providers;
 mod rules_cmd;
 mod scan;
+mod schema;
 mod trust;
 mod verify;
 mod workflow;
 
 use assert_cmd::Command;
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// A synthetic key from a generator template, e.g. `sk_live_{{alnum:24}}`.
 pub fn key(template: &str, seed: &str) -> String {
@@ -145,4 +147,55 @@ pub fn jwt_live_key(sub: &str, jti: &str, iat: i64, seed: &str) -> String {
         "sk-live-{header}.{payload}.{}",
         key("{{base64url:43}}", seed)
     )
+}
+
+/// The JSON report schema the repository ships (`schema/report-v1.json`),
+/// compiled once for the whole test binary.
+fn report_validator() -> &'static jsonschema::Validator {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    VALIDATOR.get_or_init(|| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/report-v1.json");
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
+        jsonschema::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .expect("schema/report-v1.json compiles")
+    })
+}
+
+/// Panic unless `doc` is a valid version-1 JSON report.
+pub fn validate_report(doc: &serde_json::Value) {
+    let errors: Vec<String> = report_validator()
+        .iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "the JSON report does not match schema/report-v1.json:\n{}",
+        errors.join("\n")
+    );
+}
+
+/// A keysweep JSON report (`--format json` output): parsed, and validated
+/// against `schema/report-v1.json`, so every report the suite reads is
+/// checked against the documented schema.
+pub fn report_json(bytes: impl AsRef<[u8]>) -> serde_json::Value {
+    let bytes = bytes.as_ref();
+    try_report_json(bytes).unwrap_or_else(|e| {
+        panic!(
+            "not a JSON report ({e}): {}",
+            String::from_utf8_lossy(bytes)
+        )
+    })
+}
+
+/// [`report_json`] for output that may not be a report at all (a run that
+/// failed before writing one): not JSON is an `Err`; JSON that does not
+/// match the schema still panics.
+pub fn try_report_json(bytes: impl AsRef<[u8]>) -> serde_json::Result<serde_json::Value> {
+    let doc = serde_json::from_slice(bytes.as_ref())?;
+    validate_report(&doc);
+    Ok(doc)
 }

@@ -81,7 +81,7 @@ fn text_report_snapshot() {
 fn json_report_snapshot() {
     let t = sample_tree();
     let out = run(&t, "json");
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v: serde_json::Value = crate::report_json(&out);
     assert_eq!(v["version"], 1);
     assert_eq!(v["summary"]["files_scanned"], 3);
     assert_eq!(v["summary"]["findings_by_severity"]["critical"], 1);
@@ -212,7 +212,7 @@ fn output_file_gets_the_report_and_stderr_the_summary() {
     assert!(out.is_empty(), "{out}");
     assert!(err.contains("finding(s)"), "{err}");
     let doc: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(t.path().join("report.json")).unwrap()).unwrap();
+        crate::report_json(std::fs::read(t.path().join("report.json")).unwrap());
     assert_eq!(doc["findings"].as_array().unwrap().len(), 4);
     let (code, _, err) = scan_in(t.path(), &["--output", "no/such/dir/r.txt"]);
     assert_eq!(code, 2);
@@ -267,8 +267,7 @@ fn output_files_are_replaced_atomically_and_special_files_written_through() {
     std::fs::hard_link(d.join("report.json"), d.join("old-link.json")).unwrap();
     let (code, _, _) = scan_in(d, &["--format", "json", "--output", "report.json"]);
     assert_eq!(code, 1);
-    let new: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(d.join("report.json")).unwrap()).unwrap();
+    let new: serde_json::Value = crate::report_json(std::fs::read(d.join("report.json")).unwrap());
     assert_eq!(new["version"], 1);
     // A rename replaced the directory entry: the old inode was never truncated.
     assert_eq!(
@@ -294,6 +293,6 @@ fn output_files_are_replaced_atomically_and_special_files_written_through() {
         ])
         .output()
         .unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc: serde_json::Value = crate::report_json(&out.stdout);
     assert_eq!(doc["findings"].as_array().unwrap().len(), 4);
 }

@@ -20,7 +20,7 @@ fn findings(dir: &Path, confidence: Option<&str>) -> Vec<Value> {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc: Value = crate::report_json(&out.stdout);
     doc["findings"].as_array().cloned().unwrap()
 }
 
@@ -374,7 +374,7 @@ fn binary_key_containers() {
             .args([cmd, "--format", "json"])
             .output()
             .unwrap();
-        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let doc: Value = crate::report_json(&out.stdout);
         let mut got: Vec<(String, String)> = doc["findings"]
             .as_array()
             .unwrap()
@@ -417,7 +417,7 @@ fn binary_key_containers() {
         .args(["history", "--format", "json"])
         .output()
         .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc: Value = crate::report_json(&out.stdout);
     let stores: Vec<&Value> = doc["findings"]
         .as_array()
         .unwrap()

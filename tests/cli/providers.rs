@@ -21,7 +21,7 @@ fn findings(dir: &Path, args: &[&str]) -> Vec<Value> {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc: Value = crate::report_json(&out.stdout);
     doc["findings"].as_array().cloned().unwrap()
 }
 

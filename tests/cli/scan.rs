@@ -65,7 +65,7 @@ fn honours_nested_gitignore_and_no_ignore() {
     write(t.path(), ".ignore", "vendor/\n");
     write(t.path(), "vendor/x.txt", format!("k={}\n", live("d")));
     let (_, out, _) = scan_in(t.path(), &["--format", "json"]);
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v: serde_json::Value = crate::report_json(&out);
     let paths: Vec<&str> = v["findings"]
         .as_array()
         .unwrap()
@@ -74,7 +74,7 @@ fn honours_nested_gitignore_and_no_ignore() {
         .collect();
     assert_eq!(paths, ["sub/app.txt"]);
     let (_, out, _) = scan_in(t.path(), &["--format", "json", "--no-ignore"]);
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v: serde_json::Value = crate::report_json(&out);
     assert_eq!(v["findings"].as_array().unwrap().len(), 4, "{out}");
 }
 
@@ -131,7 +131,7 @@ fn decodes_utf16_with_bom() {
     write(t.path(), "be.ps1", be);
     let (code, out, _) = scan_in(t.path(), &["--format", "json"]);
     assert_eq!(code, 1);
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v: serde_json::Value = crate::report_json(&out);
     assert_eq!(v["findings"].as_array().unwrap().len(), 2, "{out}");
     assert_eq!(v["findings"][0]["column"], 20);
 }
@@ -272,10 +272,10 @@ fn deep_trees_and_many_paths() {
     write(t.path(), "b/two.txt", format!("k={}\n", live("two")));
     let (code, out, _) = scan_in(t.path(), &["--format", "json"]);
     assert_eq!(code, 1);
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v: serde_json::Value = crate::report_json(&out);
     assert_eq!(v["findings"].as_array().unwrap().len(), 3);
     let (_, out, _) = scan_in(t.path(), &["a", "b/two.txt", "--format", "json"]);
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v: serde_json::Value = crate::report_json(&out);
     let paths: Vec<&str> = v["findings"]
         .as_array()
         .unwrap()
@@ -322,14 +322,14 @@ fn rule_selection_and_custom_rules() {
         t.path(),
         &["--rule", "stripe-test-secret-key", "--format", "json"],
     );
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v: serde_json::Value = crate::report_json(&out);
     assert_eq!(v["findings"].as_array().unwrap().len(), 1);
     assert_eq!(v["findings"][0]["rule_id"], "stripe-test-secret-key");
     let (_, out, _) = scan_in(
         t.path(),
         &["--disable-rule", "stripe-secret-key", "--format", "json"],
     );
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v: serde_json::Value = crate::report_json(&out);
     assert_eq!(v["findings"].as_array().unwrap().len(), 1);
 
     write(
@@ -344,7 +344,7 @@ fn rule_selection_and_custom_rules() {
     );
     let (code, out, _) = scan_in(t.path(), &["b.txt", "--rules", "rules", "--format", "json"]);
     assert_eq!(code, 1, "{out}");
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v: serde_json::Value = crate::report_json(&out);
     assert_eq!(v["findings"][0]["rule_id"], "acme-token");
 }
 

@@ -95,7 +95,7 @@ fn run(dir: &Path, rule: &str, args: &[&str]) -> (i32, Vec<Value>, String) {
         String::from_utf8_lossy(&out.stderr)
     );
     let code = out.status.code().unwrap_or(-1);
-    let findings = serde_json::from_slice::<Value>(&out.stdout)
+    let findings = crate::try_report_json(&out.stdout)
         .map(|d| d["findings"].as_array().cloned().unwrap_or_default())
         .unwrap_or_default();
     (code, findings, text)

@@ -23,7 +23,7 @@ fn scan(dir: &Path, args: &[&str]) -> (i32, Vec<Value>, String) {
         .args(args)
         .output()
         .unwrap();
-    let findings = serde_json::from_slice::<Value>(&out.stdout)
+    let findings = crate::try_report_json(&out.stdout)
         .map(|d| d["findings"].as_array().cloned().unwrap_or_default())
         .unwrap_or_default();
     (
