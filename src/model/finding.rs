@@ -170,7 +170,7 @@ pub struct Finding {
     pub path: String,
     /// 1-based line of the start of the match.
     pub line: usize,
-    /// 1-based column (in bytes) of the start of the secret.
+    /// 1-based column (in characters) of the start of the secret.
     pub column: usize,
     /// The secret's line before the secret (cut to a readable length).
     pub context_before: String,

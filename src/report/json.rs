@@ -1,5 +1,7 @@
 //! The JSON reporter. The document is versioned (`"version": 1`); its schema
-//! is documented in README.md and only grows by adding fields.
+//! is `schema/report-v1.json` (README's field table is checked against it),
+//! updated in the same commit as this serializer; README says how the
+//! version changes.
 
 use super::Report;
 use crate::model::Summary;

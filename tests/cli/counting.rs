@@ -16,7 +16,7 @@ fn history_json(dir: &std::path::Path, args: &[&str]) -> Value {
         .output()
         .unwrap();
     assert!(matches!(out.status.code(), Some(0 | 1)), "{}", said(&out));
-    serde_json::from_slice(&out.stdout).unwrap()
+    crate::report_json(&out.stdout)
 }
 
 #[cfg(unix)]

@@ -28,6 +28,9 @@ fn run_json(dir: &Path, args: &[&str]) -> (i32, Value) {
     assert!(code == 0 || code == 1, "{args:?}: {}", said(&out));
     let doc = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", said(&out)));
+    if args.contains(&"json") {
+        crate::validate_report(&doc);
+    }
     (code, doc)
 }
 
