@@ -244,6 +244,12 @@ fn verify_options(
         .verify_concurrency
         .or(file.verify.concurrency)
         .unwrap_or(8);
+    if concurrency > MAX_THREADS {
+        bail!("--verify-concurrency {concurrency}: at most {MAX_THREADS}");
+    }
+    if timeout > MAX_TIMEOUT {
+        bail!("--verify-timeout {timeout}: at most {MAX_TIMEOUT} seconds");
+    }
     if concurrency > 8 {
         can_start(concurrency).map_err(|e| {
             anyhow::anyhow!(
@@ -537,6 +543,7 @@ fn threads(requested: Option<usize>) -> Result<usize> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     match requested {
         Some(0) => bail!("--threads: must be at least 1"),
+        Some(n) if n > MAX_THREADS => bail!("--threads {n}: at most {MAX_THREADS}"),
         Some(n) if n > cores => {
             can_start(n).map_err(|e| {
                 anyhow::anyhow!("--threads {n}: cannot start {n} threads ({e}); use fewer")
@@ -547,6 +554,13 @@ fn threads(requested: Option<usize>) -> Result<usize> {
         None => Ok(cores),
     }
 }
+
+/// The most worker threads (`--threads`) or requests in flight
+/// (`--verify-concurrency`) a run may ask for.
+const MAX_THREADS: usize = 1024;
+
+/// The longest `--verify-timeout`, in seconds (an hour).
+const MAX_TIMEOUT: u64 = 3600;
 
 /// Whether this process can run `n` threads at once (a process or memory
 /// limit may forbid it): start them, then let them all go. The walkers

@@ -305,7 +305,7 @@ impl Lints {
             if let Some(claims) = decode_jwt_claims(f.secret.as_bytes()) {
                 if let Some(iat) = claims.get("iat").and_then(serde_json::Value::as_i64) {
                     let age_days = self.now.saturating_sub(iat).div_euclid(86_400);
-                    if age_days > self.max_key_age_days as i64 {
+                    if u64::try_from(age_days).is_ok_and(|d| d > self.max_key_age_days) {
                         let mut about =
                             vec![format!("issued {} ({age_days} days ago)", iso_date(iat))];
                         for claim in ["sub", "jti"] {

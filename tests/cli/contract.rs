@@ -289,3 +289,79 @@ fn flags_that_do_nothing_are_rejected_by_the_parser() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", said(&out));
     }
 }
+
+/// Numeric arguments at their edges: a one-line error naming the flag
+/// (exit 2) where a value cannot be honoured, and no wrap-around where it
+/// can (`--max-key-age` at the maximum once made every key stale; `-j` at
+/// the maximum once panicked allocating).
+#[test]
+fn numeric_arguments_are_bounded_with_one_line_errors() {
+    let t = TempDir::new().unwrap();
+    let max = u64::MAX.to_string();
+    let now = super::now_secs();
+    write(
+        t.path(),
+        "old.env",
+        format!(
+            "INFEREXAI_API_KEY={}\n",
+            super::jwt_live_key("user_1", "key-1", now - 10 * 86_400, "edge")
+        ),
+    );
+    for (args, says) in [
+        (
+            vec!["-j", max.as_str()],
+            format!("--threads {max}: at most 1024"),
+        ),
+        (
+            vec!["-j", "1025"],
+            "--threads 1025: at most 1024".to_string(),
+        ),
+        (
+            vec!["--verify", "--verify-concurrency", max.as_str()],
+            format!("--verify-concurrency {max}: at most 1024"),
+        ),
+        (
+            vec!["--verify", "--verify-timeout", max.as_str()],
+            format!("--verify-timeout {max}: at most 3600 seconds"),
+        ),
+    ] {
+        let out = keysweep()
+            .current_dir(t.path())
+            .arg("scan")
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.trim(), format!("keysweep: error: {says}"), "{args:?}");
+    }
+    let tags = |age: &str| -> Vec<String> {
+        let out = keysweep()
+            .current_dir(t.path())
+            .args(["scan", ".", "--format", "json", "--max-key-age", age])
+            .output()
+            .unwrap();
+        let doc = crate::report_json(&out.stdout);
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|f| {
+                let mut all = vec![f["rule_id"].as_str().unwrap().to_string()];
+                all.extend(
+                    f["tags"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|t| t.as_str().unwrap().to_string()),
+                );
+                all
+            })
+            .collect()
+    };
+    assert!(tags("5").contains(&"stale-key".to_string()));
+    assert!(
+        !tags(&max).contains(&"stale-key".to_string()),
+        "a 10-day-old key is not older than the maximum"
+    );
+}
