@@ -82,11 +82,15 @@ pub fn without_quoted_values(message: &str) -> String {
         match after.find(q) {
             Some(j) => {
                 let inner = &after[..j];
-                let key_like = !inner.is_empty()
-                    && inner.len() <= 30
-                    && inner
-                        .chars()
-                        .all(|c| c.is_ascii_lowercase() || matches!(c, '_' | '-' | '.'));
+                // A grammar token the parser expected (`"`, `=`) says
+                // nothing about the file's content either.
+                let token = inner.len() == 1 && inner.chars().all(|c| c.is_ascii_punctuation());
+                let key_like = token
+                    || !inner.is_empty()
+                        && inner.len() <= 30
+                        && inner
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || matches!(c, '_' | '-' | '.'));
                 out.push(q);
                 out.push_str(if key_like { inner } else { "…" });
                 out.push(q);

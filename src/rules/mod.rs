@@ -187,7 +187,7 @@ pub enum RuleError {
         source: std::io::Error,
     },
     /// The TOML does not parse or does not fit the schema.
-    #[error("{file}: {message}")]
+    #[error("{file}:{message}")]
     Parse {
         /// The rules file.
         file: String,
@@ -422,7 +422,15 @@ fn validate(r: &Rule, compile: bool) -> Result<(), RuleError> {
 /// A TOML error as `line:column: message`, without the line's text (the
 /// file may hold a secret, and the parser would echo it).
 pub fn toml_error(text: &str, e: &toml::de::Error) -> String {
-    let message = crate::model::without_quoted_values(&one_line(e.message()));
+    // The parser's own lines, each cleaned of quoted file content; lines
+    // after the first are indented under it.
+    let message = e
+        .message()
+        .lines()
+        .map(|l| crate::model::without_quoted_values(l.trim_end()))
+        .filter(|l| !l.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join("\n  ");
     match e.span() {
         Some(span) => {
             let before = &text.as_bytes()[..span.start.min(text.len())];
@@ -430,7 +438,7 @@ pub fn toml_error(text: &str, e: &toml::de::Error) -> String {
             let col = 1 + before.iter().rev().take_while(|&&b| b != b'\n').count();
             format!("{line}:{col}: {message}")
         }
-        None => message,
+        None => format!(" {message}"),
     }
 }
 

@@ -365,3 +365,47 @@ fn numeric_arguments_are_bounded_with_one_line_errors() {
         "a 10-day-old key is not older than the maximum"
     );
 }
+
+/// A parse error is printed as the parser gives it, line by line, after
+/// `file:line:col:`, with nothing of the file's content (a half-written
+/// key stays unprinted); grammar tokens the parser expected are kept.
+#[test]
+fn parse_errors_keep_the_parsers_lines_without_file_content() {
+    let t = TempDir::new().unwrap();
+    let k = live("toml");
+    write(t.path(), "bad.toml", "[[rules]]\nid = \"x\"\nname = \n");
+    write(
+        t.path(),
+        "sec.toml",
+        format!("[[rules]]\nid = \"x\"\nname = \"{k}\n"),
+    );
+    write(t.path(), "cfg.toml", format!("fail_on = \"{k}\"\n"));
+    let run = |args: &[&str]| {
+        let out = keysweep()
+            .current_dir(t.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", said(&out));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = run(&["rules", "check", "bad.toml"]);
+    assert_eq!(
+        err, "keysweep: error: bad.toml:3:8: invalid string\n  expected `\"`, `'`\n",
+        "{err}"
+    );
+    let err = run(&["scan", ".", "--config", "bad.toml"]);
+    assert!(
+        err.starts_with("keysweep: error: bad.toml:3:8: invalid string\n  expected"),
+        "{err}"
+    );
+    for args in [
+        &["rules", "check", "sec.toml"][..],
+        &["scan", ".", "--config", "cfg.toml"],
+    ] {
+        let err = run(args);
+        assert!(!err.contains(&k[8..]), "{args:?} echoed the file: {err}");
+        assert!(err.starts_with("keysweep: error: "), "{err}");
+        assert!(err.contains(".toml:"), "{err}");
+    }
+}

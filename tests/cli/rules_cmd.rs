@@ -67,7 +67,7 @@ fn check_reports_malformed_files_with_exit_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.starts_with("keysweep: error: bad.toml: "), "{err}");
+    assert!(err.starts_with("keysweep: error: bad.toml:1:1: "), "{err}");
     let out = keysweep()
         .args(["rules", "check", "/no/such/rules.toml"])
         .output()

@@ -355,7 +355,7 @@ fn invalid_rules_file_names_the_file() {
     let (code, _, err) = scan_in(t.path(), &["--rules", "bad.toml"]);
     assert_eq!(code, 2);
     assert!(
-        err.starts_with("keysweep: error: --rules bad.toml: bad.toml: "),
+        err.starts_with("keysweep: error: --rules bad.toml: bad.toml:3:8: "),
         "{err}"
     );
     assert!(err.contains("3:8:"), "{err}");
