@@ -169,11 +169,6 @@ fn other_branches_blobs_are_not_called_unreachable() {
     assert_eq!(unreachable.len(), 1, "only the loose blob: {kinds:?}");
     // Without --all-objects, --branch main does not read the feature branch.
     let doc = history_json(d, &["--branch", "main"]);
-    let paths: Vec<&str> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
+    let paths = crate::finding_paths(&doc);
     assert_eq!(paths, ["a.py"]);
 }

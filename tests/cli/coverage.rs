@@ -115,12 +115,7 @@ fn history_with_a_missing_object_reports_what_it_read() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", said(&out));
     let doc: Value = crate::try_report_json(&out.stdout).expect("a full report");
-    let paths: Vec<&str> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
+    let paths = crate::finding_paths(&doc);
     assert_eq!(paths, ["kept.py"]);
     let incomplete = doc["summary"]["incomplete"].as_array().unwrap();
     assert_eq!(incomplete.len(), 1);
@@ -169,12 +164,7 @@ fn tree_scan_reads_what_git_tracks() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", said(&out));
     let doc: Value = crate::report_json(&out.stdout);
-    let mut paths: Vec<&str> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
+    let mut paths = crate::finding_paths(&doc);
     paths.sort();
     assert_eq!(paths, ["config/settings.py", "vendor/lib.py"]);
     let ignored = doc["summary"]["ignored"].as_array().unwrap();

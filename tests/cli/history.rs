@@ -509,12 +509,7 @@ fn submodules_lfs_binary_large_and_odd_paths_are_noted() {
     assert_eq!(reason("model.bin"), Some("lfs_pointer".into()));
     assert_eq!(reason("blob.dat"), Some("binary".into()));
     assert_eq!(reason("big.txt"), Some("too_large".into()));
-    let paths: Vec<&str> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
+    let paths = crate::finding_paths(&doc);
     assert_eq!(paths, ["caf\\xE9.txt"]);
 }
 

@@ -66,6 +66,16 @@ pub fn write(root: &Path, rel: &str, contents: impl AsRef<[u8]>) {
     std::fs::write(p, contents).expect("write");
 }
 
+/// The `path` of every finding in a JSON report, in report order.
+pub fn finding_paths(doc: &serde_json::Value) -> Vec<&str> {
+    doc["findings"]
+        .as_array()
+        .expect("a findings array")
+        .iter()
+        .map(|f| f["path"].as_str().expect("a path"))
+        .collect()
+}
+
 /// Run a scan in `dir` with `args`; return (exit code, stdout, stderr).
 pub fn scan_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let out = keysweep()

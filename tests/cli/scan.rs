@@ -66,12 +66,7 @@ fn honours_nested_gitignore_and_no_ignore() {
     write(t.path(), "vendor/x.txt", format!("k={}\n", live("d")));
     let (_, out, _) = scan_in(t.path(), &["--format", "json"]);
     let v: serde_json::Value = crate::report_json(&out);
-    let paths: Vec<&str> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
+    let paths = crate::finding_paths(&v);
     assert_eq!(paths, ["sub/app.txt"]);
     let (_, out, _) = scan_in(t.path(), &["--format", "json", "--no-ignore"]);
     let v: serde_json::Value = crate::report_json(&out);
@@ -276,12 +271,7 @@ fn deep_trees_and_many_paths() {
     assert_eq!(v["findings"].as_array().unwrap().len(), 3);
     let (_, out, _) = scan_in(t.path(), &["a", "b/two.txt", "--format", "json"]);
     let v: serde_json::Value = crate::report_json(&out);
-    let paths: Vec<&str> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
+    let paths = crate::finding_paths(&v);
     assert_eq!(paths, ["a/one.txt", "b/two.txt"]);
 }
 
