@@ -335,8 +335,15 @@ const DFA_CACHE: usize = 2 << 20;
 
 /// Compile a rule's regex exactly as the matcher does (one size limit for
 /// validation and scanning); returns it with the index of its `secret` group.
+///
+/// Unicode is off: keys are ASCII, and `\w`, `\s`, `.` and `(?i)` over bytes
+/// compile to half the automaton states of their Unicode forms (all rules:
+/// 436,023 NFA states instead of 922,230), which is memory every worker
+/// thread's search caches pay for again. A rule that needs Unicode writes
+/// `(?u:...)`.
 pub fn compile_regex(pattern: &str) -> Result<(regex::bytes::Regex, usize), String> {
     let re = regex::bytes::RegexBuilder::new(pattern)
+        .unicode(false)
         .size_limit(32 * 1024 * 1024)
         .dfa_size_limit(DFA_CACHE)
         .build()
@@ -465,4 +472,19 @@ pub fn regular_file(path: &Path) -> Result<(), String> {
 
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    /// Rule regexes match bytes: ASCII classes, `.` any byte; `(?u)` opts in.
+    #[test]
+    fn rule_regexes_are_ascii_unless_they_ask() {
+        let (re, _) = super::compile_regex(r"(?P<secret>k\w{3})").unwrap();
+        assert!(re.is_match(b"kab_"));
+        assert!(!re.is_match("k\u{e9}t\u{e9}".as_bytes()));
+        let (re, _) = super::compile_regex(r"(?P<secret>k(?u:\w){3})").unwrap();
+        assert!(re.is_match("k\u{e9}t\u{e9}".as_bytes()));
+        let (re, _) = super::compile_regex(r"(?P<secret>a.b)").unwrap();
+        assert!(re.is_match(b"a\xffb"));
+    }
 }
