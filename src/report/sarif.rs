@@ -100,7 +100,8 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         })
         .collect();
     let kept = capped(report.findings);
-    let result = |f: &crate::model::Finding| {
+    let result = |f: &&crate::model::Finding| {
+        let f: &crate::model::Finding = f;
         let name = names.get(f.rule_id.as_str()).copied().unwrap_or(&f.rule_id);
         let mut text = match &f.message {
             Some(m) => m.clone(),
@@ -254,7 +255,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
 /// the memory a log takes does not grow with the number of findings.
 #[derive(Serialize)]
 #[serde(bound = "")]
-struct Log<'a, F: Fn(&crate::model::Finding) -> Value> {
+struct Log<'a, F: Fn(&&crate::model::Finding) -> Value> {
     #[serde(rename = "$schema")]
     schema: &'static str,
     version: &'static str,
@@ -263,11 +264,11 @@ struct Log<'a, F: Fn(&crate::model::Finding) -> Value> {
 
 #[derive(Serialize)]
 #[serde(bound = "")]
-struct Run<'a, F: Fn(&crate::model::Finding) -> Value> {
+struct Run<'a, F: Fn(&&crate::model::Finding) -> Value> {
     tool: Value,
     invocations: Value,
     properties: Value,
-    results: super::Streamed<'a, crate::model::Finding, F>,
+    results: super::Streamed<'a, &'a crate::model::Finding, F>,
     #[serde(rename = "columnKind")]
     column_kind: &'static str,
     #[serde(rename = "automationDetails")]
@@ -288,16 +289,16 @@ fn run_kind(scanned: &crate::model::ScanInfo) -> &'static str {
 }
 
 /// At most [`MAX_RESULTS`] findings, the most severe first chosen, in
-/// their original order.
-fn capped(findings: &[crate::model::Finding]) -> std::borrow::Cow<'_, [crate::model::Finding]> {
+/// their original order (references: nothing is copied).
+fn capped(findings: &[crate::model::Finding]) -> Vec<&crate::model::Finding> {
     if findings.len() <= MAX_RESULTS {
-        return std::borrow::Cow::Borrowed(findings);
+        return findings.iter().collect();
     }
     let mut order: Vec<usize> = (0..findings.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(findings[i].severity));
     order.truncate(MAX_RESULTS);
     order.sort_unstable();
-    std::borrow::Cow::Owned(order.into_iter().map(|i| findings[i].clone()).collect())
+    order.into_iter().map(|i| &findings[i]).collect()
 }
 
 /// A `file://` URI for a directory, ending in `/` as SARIF requires.
