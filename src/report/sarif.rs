@@ -84,24 +84,8 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         .iter()
         .map(|r| (r.id.as_str(), r.name.as_str()))
         .collect();
-    // The n-th finding of one fingerprint in a file (in line order) is
-    // occurrence n: one secret on three lines gives three distinct results.
-    let mut seen: HashMap<&str, u32> = HashMap::new();
-    let occurrence: HashMap<(&str, usize, usize, &str), u32> = report
-        .findings
-        .iter()
-        .map(|f| {
-            let n = seen.entry(f.fingerprint.as_str()).or_insert(0);
-            *n += 1;
-            (
-                (f.fingerprint.as_str(), f.line, f.column, f.rule_id.as_str()),
-                *n,
-            )
-        })
-        .collect();
     let kept = capped(report.findings);
-    let result = |f: &&crate::model::Finding| {
-        let f: &crate::model::Finding = f;
+    let result = |&(occurrence, f): &(u32, &crate::model::Finding)| {
         let name = names.get(f.rule_id.as_str()).copied().unwrap_or(&f.rule_id);
         let mut text = match &f.message {
             Some(m) => m.clone(),
@@ -144,14 +128,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             "level": if live { "error" } else { level(f.severity) },
             "message": {"text": text},
             "locations": [location],
-            "partialFingerprints": {"keysweep/v2": format!(
-                "{}:{}",
-                f.fingerprint,
-                occurrence
-                    .get(&(f.fingerprint.as_str(), f.line, f.column, f.rule_id.as_str()))
-                    .copied()
-                    .unwrap_or(1)
-            )},
+            "partialFingerprints": {"keysweep/v2": format!("{}:{occurrence}", f.fingerprint)},
             "properties": {
                 "severity": f.severity,
                 "precision": f.confidence,
@@ -160,7 +137,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 "provenance": f.provenance,
             },
         });
-        if let (Some(hash), None) = (&f.line_hash, &f.archive) {
+        if let Some(hash) = &f.line_hash {
             result["partialFingerprints"]["primaryLocationLineHash"] = json!(hash);
         }
         if let Some(&i) = index.get(f.rule_id.as_str()) {
@@ -255,7 +232,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
 /// the memory a log takes does not grow with the number of findings.
 #[derive(Serialize)]
 #[serde(bound = "")]
-struct Log<'a, F: Fn(&&crate::model::Finding) -> Value> {
+struct Log<'a, F: Fn(&(u32, &crate::model::Finding)) -> Value> {
     #[serde(rename = "$schema")]
     schema: &'static str,
     version: &'static str,
@@ -264,11 +241,11 @@ struct Log<'a, F: Fn(&&crate::model::Finding) -> Value> {
 
 #[derive(Serialize)]
 #[serde(bound = "")]
-struct Run<'a, F: Fn(&&crate::model::Finding) -> Value> {
+struct Run<'a, F: Fn(&(u32, &crate::model::Finding)) -> Value> {
     tool: Value,
     invocations: Value,
     properties: Value,
-    results: super::Streamed<'a, &'a crate::model::Finding, F>,
+    results: super::Streamed<'a, (u32, &'a crate::model::Finding), F>,
     #[serde(rename = "columnKind")]
     column_kind: &'static str,
     #[serde(rename = "automationDetails")]
@@ -288,17 +265,28 @@ fn run_kind(scanned: &crate::model::ScanInfo) -> &'static str {
     }
 }
 
-/// At most [`MAX_RESULTS`] findings, the most severe first chosen, in
-/// their original order (references: nothing is copied).
-fn capped(findings: &[crate::model::Finding]) -> Vec<&crate::model::Finding> {
-    if findings.len() <= MAX_RESULTS {
-        return findings.iter().collect();
+/// Each finding with its occurrence (the n-th finding of one fingerprint,
+/// in line order: one secret on three lines gives three distinct results),
+/// at most [`MAX_RESULTS`] of them, the most severe chosen, in their
+/// original order (references: nothing is copied).
+fn capped(findings: &[crate::model::Finding]) -> Vec<(u32, &crate::model::Finding)> {
+    let mut seen: HashMap<&str, u32> = HashMap::new();
+    let mut all: Vec<(u32, &crate::model::Finding)> = findings
+        .iter()
+        .map(|f| {
+            let n = seen.entry(f.fingerprint.as_str()).or_insert(0);
+            *n += 1;
+            (*n, f)
+        })
+        .collect();
+    if all.len() > MAX_RESULTS {
+        let mut order: Vec<usize> = (0..all.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(findings[i].severity));
+        order.truncate(MAX_RESULTS);
+        order.sort_unstable();
+        all = order.into_iter().map(|i| all[i]).collect();
     }
-    let mut order: Vec<usize> = (0..findings.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(findings[i].severity));
-    order.truncate(MAX_RESULTS);
-    order.sort_unstable();
-    order.into_iter().map(|i| &findings[i]).collect()
+    all
 }
 
 /// A `file://` URI for a directory, ending in `/` as SARIF requires.
