@@ -172,8 +172,7 @@ pub(super) fn range_settings(
                 .map_or_else(String::new, |(dir, _)| dir.to_string());
         }
     }
-    let mut shared = Shared::from_settings(flags, settings, &files)?;
-    shared.fingerprint_key = crate::sources::fingerprint_key(repo);
+    let shared = Shared::from_settings(flags, settings, &files)?;
     Ok((shared, watched))
 }
 

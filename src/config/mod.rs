@@ -59,7 +59,6 @@ pub struct Config {
 
 /// What every scanning command shares, built from flags and `.keysweep.toml`.
 struct Shared {
-    fingerprint_key: Option<[u8; 32]>,
     rules: Vec<Rule>,
     report: ReportOptions,
     verify: Option<VerifySettings>,
@@ -87,9 +86,7 @@ impl Shared {
             flags.config.no_config,
             start,
         )?;
-        let mut shared = Self::from_settings(flags, settings, &CommitFiles::default())?;
-        shared.fingerprint_key = crate::sources::fingerprint_key(start);
-        Ok(shared)
+        Self::from_settings(flags, settings, &CommitFiles::default())
     }
 
     /// Flags over the user's (trusted) and the repository's (narrowing only)
@@ -157,7 +154,6 @@ impl Shared {
             .or(user.max_key_age)
             .or(repo.and_then(|r| r.max_key_age));
         Ok(Shared {
-            fingerprint_key: None,
             verify: VerifySettings::from_args(flags.verify, &rules, user)?,
             report: ReportOptions::new(flags.output, flags.exit, fail_on),
             max_key_age: max_key_age.unwrap_or(90),
@@ -171,25 +167,11 @@ impl Shared {
     /// The config for `source`; `repo` is the repository a history or
     /// index scan reads (report paths are relative to its work tree).
     fn into_config(self, source: SourceSpec, lints: Lints, repo: Option<&Path>) -> Config {
-        let (root, fingerprint_key) = match &source {
-            SourceSpec::Tree(t) => {
-                let base = t.roots.base().to_path_buf();
-                // Keyed by the repository the paths are in, not the one
-                // the command runs in.
-                let key = if !t.roots.in_repository() {
-                    None
-                } else if crate::sources::work_tree(Path::new(".")).as_ref() == Some(&base) {
-                    self.fingerprint_key
-                } else {
-                    crate::sources::fingerprint_key(&base)
-                };
-                (Some(base), key)
-            }
-            _ => (
-                repo.and_then(crate::sources::work_tree),
-                self.fingerprint_key,
-            ),
+        let root = match &source {
+            SourceSpec::Tree(t) => Some(t.roots.base().to_path_buf()),
+            _ => repo.and_then(crate::sources::work_tree),
         };
+        let fingerprint_key = source.fingerprint_key(repo);
         Config {
             source,
             lints,
@@ -330,6 +312,19 @@ pub enum SourceSpec {
 }
 
 impl SourceSpec {
+    /// The key fingerprints are made with: that of the repository a tree
+    /// scan's paths are in (not the one the command runs in), or of `repo`,
+    /// the repository a history or index scan reads; `None` outside one.
+    fn fingerprint_key(&self, repo: Option<&Path>) -> Option<[u8; 32]> {
+        match self {
+            SourceSpec::Tree(t) if t.roots.in_repository() => {
+                crate::sources::fingerprint_key(t.roots.base())
+            }
+            SourceSpec::Tree(_) => None,
+            _ => repo.and_then(crate::sources::fingerprint_key),
+        }
+    }
+
     /// The source as a trait object.
     pub fn as_source(&self) -> &dyn Source {
         match self {

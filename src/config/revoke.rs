@@ -59,15 +59,8 @@ impl Config {
             })
         };
         // The same key as the scan the fingerprint came from.
-        let fingerprint_key = match &source {
-            SourceSpec::Tree(t) if t.roots.in_repository() => {
-                crate::sources::fingerprint_key(t.roots.base())
-            }
-            SourceSpec::Tree(_) => None,
-            _ => crate::sources::fingerprint_key(
-                args.paths.first().map_or(Path::new("."), |p| p.as_path()),
-            ),
-        };
+        let repo = args.paths.first().map_or(Path::new("."), PathBuf::as_path);
+        let fingerprint_key = source.fingerprint_key(Some(repo));
         let quiet = OutputArgs {
             format: Format::Text,
             output: None,
