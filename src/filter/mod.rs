@@ -214,7 +214,7 @@ impl Filters {
     /// Finding paths are relative to `base` (the repository's work tree or
     /// the tree scan's root); `None`: the current directory.
     pub fn with_base(mut self, base: Option<PathBuf>) -> Self {
-        self.base = base;
+        self.base = base.or_else(|| std::env::current_dir().ok());
         self
     }
 
@@ -222,10 +222,10 @@ impl Filters {
     fn ignored(&self, ignore: &IgnoreFile, path: &str) -> bool {
         let rel = match &ignore.dir {
             IgnoreDir::Disk(dir) => {
-                let Some(base) = self.base.clone().or_else(|| std::env::current_dir().ok()) else {
+                let Some(base) = &self.base else {
                     return false;
                 };
-                if dir.starts_with(&base) {
+                if dir.starts_with(base) {
                     base.join(path)
                         .strip_prefix(dir)
                         .ok()
