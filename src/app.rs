@@ -412,7 +412,6 @@ pub fn rules_list(args: &RuleArgs, format: ListFormat) -> Result<u8> {
     Ok(EXIT_CLEAN)
 }
 
-/// `keysweep rules check FILE...`: load, validate and run examples.
 /// Write to standard output. A reader that stops early (`keysweep scan |
 /// head -1`) ends the writing, not the run: the summary still goes to
 /// stderr and the exit code still says whether there were findings.
@@ -443,15 +442,12 @@ pub fn render_report(file: &Path, output: Option<&Path>) -> Result<u8> {
     match output {
         Some(path) => write_output(path, |w| report::render_html(&doc, w))
             .with_context(|| format!("--output {}", path.display()))?,
-        None => {
-            let stdout = io::stdout();
-            let mut w = BufWriter::new(stdout.lock());
-            report::render_html(&doc, &mut w).and_then(|()| w.flush())?;
-        }
+        None => to_stdout(|w| report::render_html(&doc, w))?,
     }
     Ok(EXIT_CLEAN)
 }
 
+/// `keysweep rules check FILE...`: load, validate and run examples.
 pub fn rules_check(files: &[PathBuf]) -> Result<u8> {
     let mut loaded = Vec::new();
     for f in files {
