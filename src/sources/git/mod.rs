@@ -384,7 +384,6 @@ impl HistorySource {
                     .map(|(i, id)| {
                         let slot = rayon::current_thread_index().unwrap_or(0) % readers.len();
                         let mut reader = readers[slot].lock().unwrap_or_else(|e| e.into_inner());
-                        progress.commit_done();
                         let diffed = reader.commit(id).and_then(|meta| {
                             if since.is_some_and(|s| meta.commit_time < s) {
                                 return Ok(None);
@@ -392,6 +391,7 @@ impl HistorySource {
                             let changed = changes(&mut reader, &meta, range, shallow, max)?;
                             Ok(Some(((start + i) as u32, changed)))
                         });
+                        progress.commit_done();
                         diffed.map_err(|e| (*id, e))
                     })
                     .collect()
