@@ -9,6 +9,7 @@
 mod confidence;
 mod decoded;
 mod linehash;
+mod metadata;
 
 pub use confidence::{is_docs_path, Assessor};
 
@@ -73,12 +74,10 @@ pub fn scan(
             .filter_map(|c| key_container_finding(matcher, c)),
     );
     let mut findings = source.finish(findings)?;
+    let (mut env_files, mut settings) = (source.env_files_committed(), source.settings_changed());
+    metadata::redact_commits(matcher, &mut findings, &mut [&mut env_files, &mut settings]);
     assessor.assess(&mut findings);
-    lints.finish(
-        &mut findings,
-        &source.env_files_committed(),
-        &source.settings_changed(),
-    );
+    lints.finish(&mut findings, &env_files, &settings);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(ScanResult {
         findings,

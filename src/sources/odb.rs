@@ -230,6 +230,8 @@ pub(crate) struct CommitMeta {
     pub parents: Vec<ObjectId>,
     /// Committer time, seconds since the epoch.
     pub commit_time: i64,
+    /// The message, when asked for (it is scanned like a file).
+    pub message: Option<Vec<u8>>,
 }
 
 impl Reader {
@@ -321,8 +323,8 @@ impl Reader {
         tree
     }
 
-    /// Read and parse the commit `id`.
-    pub fn commit(&mut self, id: &oid) -> Result<CommitMeta, SourceError> {
+    /// Read and parse the commit `id`; with `message`, keep its message.
+    pub fn commit(&mut self, id: &oid, message: bool) -> Result<CommitMeta, SourceError> {
         let mut buf = self.buffer();
         let kind = self.read_into(id, &mut buf)?;
         let bad = |e: &dyn std::fmt::Display| SourceError::object(&id, e.to_string());
@@ -335,6 +337,7 @@ impl Reader {
                 tree: commit.tree(),
                 parents: commit.parents().collect(),
                 commit_time: commit.time().map_err(|e| bad(&e))?.seconds,
+                message: message.then(|| commit.message.to_vec()),
             }
         };
         self.recycle(buf);

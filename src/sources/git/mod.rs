@@ -183,8 +183,13 @@ pub struct HistorySource {
     paths: Vec<Vec<u8>>,
     /// Paths whose change is reported (keysweep's settings files in a range).
     watched: Vec<Vec<u8>>,
+    /// Scan commit and tag messages too (not when only some paths are asked for).
+    messages: bool,
     state: Mutex<WalkState>,
 }
+
+/// The path findings in a commit message are reported at.
+pub const COMMIT_MESSAGE: &str = "(commit message)";
 
 /// What the walk learns that `finish` needs.
 #[derive(Debug, Default)]
@@ -233,6 +238,7 @@ impl HistorySource {
             env_files,
             paths: Vec::new(),
             watched: Vec::new(),
+            messages: true,
             state: Mutex::new(WalkState::default()),
         })
     }
@@ -273,6 +279,8 @@ impl HistorySource {
             }
             self.paths.push(parts.join(&b'/'));
         }
+        // `history -- PATH` asks about those files alone.
+        self.messages = self.paths.is_empty();
         Ok(self)
     }
 
@@ -297,27 +305,25 @@ impl HistorySource {
             })
     }
 
-    /// The commits to diff, parents first, and whether only added lines count.
-    fn commits(
-        &self,
-        repo: &Repo,
-        stats: &SourceStats,
-    ) -> Result<(Vec<ObjectId>, bool, Option<i64>), SourceError> {
-        let (tips, hide, since, range) = match &self.mode {
+    /// The commits to diff, parents first, whether only added lines count,
+    /// the `--since` bound, and the annotated tags whose messages are scanned.
+    fn commits(&self, repo: &Repo, stats: &SourceStats) -> Result<Commits, SourceError> {
+        let (tips, hide, since, range, tags) = match &self.mode {
             HistoryMode::Range(spec) => {
                 let (tips, hide) = walk::range_ends(repo, spec)?;
-                (tips, hide, None, true)
+                let tags = walk::annotated_tags(&repo.repo, spec.tips.iter().map(String::as_str));
+                (tips, hide, None, true, tags)
             }
             HistoryMode::All {
                 branches,
                 since,
                 all_objects,
             } => {
-                let mut tips = walk::roots(repo, branches, stats)?;
+                let (mut tips, tags) = walk::roots(repo, branches, stats)?;
                 if *all_objects {
                     tips.extend(walk::all_objects(repo)?.0);
                 }
-                (tips, Vec::new(), *since, false)
+                (tips, Vec::new(), *since, false, tags)
             }
         };
         let commits = walk::commits(repo, tips, hide)?;
@@ -337,11 +343,12 @@ impl HistorySource {
             ids.sort();
             stats.shallow(ids);
         }
-        Ok((commits, range, since))
+        Ok((commits, range, since, tags))
     }
 
-    /// Walk commits; return every unique blob with the places it was
-    /// introduced, in pack order.
+    /// Walk commits (scanning their messages as they are read, and the
+    /// messages of annotated tags); return every unique blob with the places
+    /// it was introduced, in pack order.
     fn walk(
         &self,
         repo: &Repo,
@@ -349,8 +356,12 @@ impl HistorySource {
         pool: &rayon::ThreadPool,
         stats: &SourceStats,
         progress: &super::progress::Progress,
+        visit: &(dyn Fn(&Blob<'_>) + Sync),
     ) -> Result<(Walked, WalkState), SourceError> {
-        let (commits, range, since) = self.commits(repo, stats)?;
+        let (commits, range, since, tags) = self.commits(repo, stats)?;
+        if self.messages {
+            scan_tag_messages(repo, &tags, &commits, stats, visit);
+        }
         stats.commits(commits.len() as u64);
         progress.diffing(commits.len() as u64);
         let mut state = WalkState {
@@ -384,9 +395,13 @@ impl HistorySource {
                     .map(|(i, id)| {
                         let slot = rayon::current_thread_index().unwrap_or(0) % readers.len();
                         let mut reader = readers[slot].lock().unwrap_or_else(|e| e.into_inner());
-                        let diffed = reader.commit(id).and_then(|meta| {
+                        let diffed = reader.commit(id, self.messages).and_then(|meta| {
                             if since.is_some_and(|s| meta.commit_time < s) {
                                 return Ok(None);
+                            }
+                            if let Some(message) = &meta.message {
+                                let order = (start + i) as u32;
+                                scan_message(message, id, order, COMMIT_MESSAGE, visit);
                             }
                             let changed = changes(&mut reader, &meta, range, shallow, max)?;
                             Ok(Some(((start + i) as u32, changed)))
@@ -484,6 +499,101 @@ impl HistorySource {
     }
 }
 
+/// What [`HistorySource::commits`] finds: the commits parents first, whether
+/// only added lines count, the `--since` bound, the annotated tags.
+type Commits = (Vec<ObjectId>, bool, Option<i64>, Vec<ObjectId>);
+
+/// Scan one commit or tag message, reported at `path` with commit `id`
+/// (walk order `order`) as its provenance.
+fn scan_message(
+    message: &[u8],
+    id: &ObjectId,
+    order: u32,
+    path: &str,
+    visit: &(dyn Fn(&Blob<'_>) + Sync),
+) {
+    if message.is_empty() {
+        return;
+    }
+    let places = [Place {
+        path: path.to_string(),
+        provenance: Provenance::Commit(crate::model::GitProvenance {
+            commit: Arc::new(CommitInfo {
+                commit: id.to_string(),
+                author: String::new(),
+                email: String::new(),
+                date: String::new(),
+                summary: String::new(),
+                order,
+            }),
+            blob: id.to_string(),
+            in_head: false,
+            commits: 1,
+            paths: 1,
+        }),
+        added_lines: None,
+        archive: None,
+    }];
+    visit(&Blob {
+        data: message,
+        places: &places,
+    });
+}
+
+/// Scan the messages of annotated tags, each reported at `(tag message
+/// NAME)` with the commit it tags as provenance (walk order: the commit's
+/// own when the walk has it, else one past the walk, one per tag). A tag
+/// that cannot be read is recorded as unreadable.
+fn scan_tag_messages(
+    repo: &Repo,
+    tags: &[ObjectId],
+    commits: &[ObjectId],
+    stats: &SourceStats,
+    visit: &(dyn Fn(&Blob<'_>) + Sync),
+) {
+    if tags.is_empty() {
+        return;
+    }
+    let order: HashMap<&ObjectId, u32> = commits
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c, i as u32))
+        .collect();
+    let mut next = commits.len() as u32;
+    for id in tags {
+        let read = (|| -> Result<(String, Vec<u8>, ObjectId), String> {
+            let object = repo.repo.find_object(*id).map_err(|e| e.to_string())?;
+            let data = object.data.clone();
+            let decoded =
+                gix_object::TagRef::from_bytes(&data, gix_hash::Kind::Sha1).map_err(|e| e.to_string())?;
+            let name = display_path_bytes(decoded.name);
+            let message: Vec<u8> = decoded.message.iter().copied().collect();
+            let commit = object
+                .peel_tags_to_end()
+                .map_err(|e| e.to_string())?
+                .try_into_commit()
+                .map_err(|e| e.to_string())?
+                .id;
+            Ok((name, message, commit))
+        })();
+        match read {
+            Ok((name, message, commit)) => {
+                let order = order.get(&commit).copied().unwrap_or_else(|| {
+                    next += 1;
+                    next - 1
+                });
+                let path = format!("(tag message {name})");
+                scan_message(&message, &commit, order, &path, visit);
+            }
+            Err(e) => stats.unreadable(
+                id.to_string(),
+                vec![format!("tag {id}")],
+                super::repo::one_line(&e),
+            ),
+        }
+    }
+}
+
 /// Whether the repository is a shallow clone.
 fn is_shallow(repo: &Repo) -> Result<bool, SourceError> {
     repo.repo.is_shallow().map_err(|e| {
@@ -539,7 +649,7 @@ impl Source for HistorySource {
         let repo = Repo::open(&self.repo_path)?;
         let store = ObjectStore::open(&repo.common_dir)?;
         let progress = super::progress::Progress::new(self.progress);
-        let (walked, state) = self.walk(&repo, &store, &pool, stats, &progress)?;
+        let (walked, state) = self.walk(&repo, &store, &pool, stats, &progress, visit)?;
         drop(repo);
         *self.state.lock().unwrap_or_else(|e| e.into_inner()) = state;
         progress.scanning(walked.blobs.len() as u64);
@@ -673,6 +783,64 @@ fn label(oid: &dyn std::fmt::Display, places: &[Place]) -> String {
         .map_or_else(|| oid.to_string(), |p| p.path.clone())
 }
 
+/// Largest Git LFS pointer file (the spec: "pointer files must be less
+/// than 1024 bytes in size").
+const LFS_POINTER_MAX: usize = 1024;
+
+/// True when `raw` is exactly a Git LFS pointer as the spec defines it
+/// (git-lfs `docs/spec.md`): under 1024 bytes of UTF-8 `key value` lines,
+/// each ending in LF; `version https://git-lfs.github.com/spec/v1` first,
+/// then the other keys in sorted order, each once, lowercase letters,
+/// digits, `.` and `-` only; `oid sha256:` and 64 lowercase hex digits and
+/// `size` and a decimal number both present. Anything else, such as a
+/// pointer's three lines followed by more content, is scanned as text.
+pub(crate) fn is_lfs_pointer(raw: &[u8]) -> bool {
+    if raw.len() >= LFS_POINTER_MAX || !raw.ends_with(b"\n") {
+        return false;
+    }
+    let Ok(text) = std::str::from_utf8(raw) else {
+        return false;
+    };
+    let mut lines = text[..text.len() - 1].split('\n');
+    if lines.next() != Some("version https://git-lfs.github.com/spec/v1") {
+        return false;
+    }
+    let (mut oid, mut size, mut last_key) = (false, false, "");
+    for line in lines {
+        let Some((key, value)) = line.split_once(' ') else {
+            return false;
+        };
+        let key_ok = !key.is_empty()
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+        if !key_ok || key <= last_key || key == "version" || value.is_empty() {
+            return false;
+        }
+        last_key = key;
+        match key {
+            "oid" => {
+                let Some(hex) = value.strip_prefix("sha256:") else {
+                    return false;
+                };
+                if hex.len() != 64 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+                    return false;
+                }
+                oid = true;
+            }
+            "size" => {
+                if value.len() > 20 || !value.bytes().all(|b| b.is_ascii_digit()) {
+                    return false;
+                }
+                size = true;
+            }
+            _ if value.contains('\r') => return false,
+            _ => {}
+        }
+    }
+    oid && size
+}
+
 /// Skip LFS pointers and binary content; decode text and visit it.
 pub(crate) fn visit_raw(
     raw: &[u8],
@@ -681,9 +849,48 @@ pub(crate) fn visit_raw(
     stats: &SourceStats,
     visit: &(dyn Fn(&Blob<'_>) + Sync),
 ) {
-    if raw.starts_with(b"version https://git-lfs.github.com/spec/") {
+    if is_lfs_pointer(raw) {
         stats.skip(label(oid, places), SkipReason::LfsPointer);
         return;
     }
     super::visit_content(raw, places, &|| oid.to_string(), stats, visit);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_lfs_pointer;
+
+    const OID: &str = "4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393";
+
+    fn pointer(extra: &str) -> String {
+        format!("version https://git-lfs.github.com/spec/v1\n{extra}oid sha256:{OID}\nsize 12345\n")
+    }
+
+    #[test]
+    fn lfs_pointers_follow_the_spec() {
+        assert!(is_lfs_pointer(pointer("").as_bytes()));
+        // Extensions sort before `oid`.
+        assert!(is_lfs_pointer(
+            pointer(&format!("ext-0-foo sha256:{OID}\n")).as_bytes()
+        ));
+        // A pointer's three lines followed by anything else is not a pointer.
+        let mut hiding = pointer("");
+        hiding.push_str("API_KEY=not-hidden\n");
+        assert!(!is_lfs_pointer(hiding.as_bytes()));
+        let long = format!("{}{}", pointer(""), "x ".repeat(600));
+        assert!(!is_lfs_pointer(long.as_bytes()));
+        // Wrong order, a missing key, a bad oid, no final newline, CRLF.
+        let swapped = format!(
+            "version https://git-lfs.github.com/spec/v1\nsize 1\noid sha256:{OID}\n"
+        );
+        assert!(!is_lfs_pointer(swapped.as_bytes()));
+        assert!(!is_lfs_pointer(
+            b"version https://git-lfs.github.com/spec/v1\nsize 1\n"
+        ));
+        assert!(!is_lfs_pointer(
+            pointer("").replace(&OID[..4], "ZZZZ").as_bytes()
+        ));
+        assert!(!is_lfs_pointer(pointer("").trim_end().as_bytes()));
+        assert!(!is_lfs_pointer(pointer("").replace('\n', "\r\n").as_bytes()));
+    }
 }

@@ -18,42 +18,72 @@ use gix_hash::ObjectId;
 use std::collections::{HashMap, HashSet};
 
 /// Starting points of a whole-history walk: the named refs, or every ref,
-/// HEAD and every stash entry. Refs that point at trees or blobs are counted
-/// as skipped.
+/// HEAD and every stash entry; and the annotated tags among them (their
+/// messages are scanned). Refs that point at trees or blobs are counted as
+/// skipped; a ref to a missing or corrupt object is recorded as unreadable
+/// (the scan is incomplete).
 pub(super) fn roots(
     repo: &Repo,
     branches: &[String],
     stats: &SourceStats,
-) -> Result<Vec<ObjectId>, SourceError> {
+) -> Result<(Vec<ObjectId>, Vec<ObjectId>), SourceError> {
     let r = &repo.repo;
     if !branches.is_empty() {
-        return branches
+        let tips = branches
             .iter()
             .map(|name| {
                 resolve_commit(r, name).ok_or_else(|| {
                     SourceError::Setup(format!("--branch {name}: not a commit in this repository"))
                 })
             })
-            .collect();
+            .collect::<Result<Vec<_>, _>>()?;
+        return Ok((tips, annotated_tags(r, branches.iter().map(String::as_str))));
     }
     let mut tips = Vec::new();
+    let mut tags = Vec::new();
     let refs = r.references().map_err(git_error)?;
     for reference in refs.all().map_err(git_error)? {
         let mut reference = reference.map_err(|e| SourceError::Git(one_line(&e.to_string())))?;
         let name = crate::model::display_path_bytes(reference.name().as_bstr());
-        match reference.peel_to_id() {
-            Ok(id) => match id.object().map(|o| o.kind) {
-                Ok(gix::object::Kind::Commit) => tips.push(id.detach()),
-                Ok(gix::object::Kind::Tag) => {
-                    match id.object().ok().and_then(|o| o.peel_to_commit().ok()) {
-                        Some(c) => tips.push(c.id),
-                        None => stats.skip(name, SkipReason::NonCommitRef),
-                    }
+        let target = reference.target().try_id().map(|id| id.to_owned());
+        // A ref whose object (or a tag's target) is missing or corrupt is
+        // history the scan cannot see: incomplete, not a skip.
+        let missing = |id: Option<ObjectId>, e: &dyn std::fmt::Display| {
+            let object = id.map_or_else(|| name.clone(), |id| id.to_string());
+            stats.unreadable(object, vec![format!("ref {name}")], one_line(&e.to_string()));
+        };
+        let id = match reference.peel_to_id() {
+            Ok(id) => id.detach(),
+            Err(e) => {
+                missing(target, &e);
+                continue;
+            }
+        };
+        let object = match r.find_object(id) {
+            Ok(o) => o,
+            Err(e) => {
+                missing(Some(id), &e);
+                continue;
+            }
+        };
+        // An annotated tag's ref names the tag object, which peeling passed.
+        if let Some(direct) = target.filter(|t| *t != id) {
+            if r.find_header(direct)
+                .is_ok_and(|h| h.kind() == gix::object::Kind::Tag)
+            {
+                tags.push(direct);
+            }
+        }
+        match object.kind {
+            gix::object::Kind::Commit => tips.push(id),
+            gix::object::Kind::Tag => {
+                match object.peel_tags_to_end() {
+                    Ok(o) if o.kind == gix::object::Kind::Commit => tips.push(o.id),
+                    Ok(_) => stats.skip(name, SkipReason::NonCommitRef),
+                    Err(e) => missing(Some(id), &e),
                 }
-                Ok(_) => stats.skip(name, SkipReason::NonCommitRef),
-                Err(e) => return Err(git_error(e)),
-            },
-            Err(_) => stats.skip(name, SkipReason::NonCommitRef),
+            }
+            _ => stats.skip(name, SkipReason::NonCommitRef),
         }
     }
     if let Ok(Some(stash)) = r.try_find_reference("refs/stash") {
@@ -72,7 +102,35 @@ pub(super) fn roots(
             tips.push(c.id);
         }
     }
-    Ok(tips)
+    Ok((tips, tags))
+}
+
+/// The annotated tag objects among `revs` (a pushed tag, `--branch v1.0`),
+/// nested tags included: their messages are scanned like commit messages.
+pub(super) fn annotated_tags<'a>(
+    repo: &gix::Repository,
+    revs: impl Iterator<Item = &'a str>,
+) -> Vec<ObjectId> {
+    let mut out = Vec::new();
+    for rev in revs {
+        let Ok(id) = repo.rev_parse_single(rev) else {
+            continue;
+        };
+        let mut id = id.detach();
+        while let Ok(object) = repo.find_object(id) {
+            if object.kind != gix::object::Kind::Tag {
+                break;
+            }
+            out.push(id);
+            match object.into_tag().target_id() {
+                Ok(target) => id = target.detach(),
+                Err(_) => break,
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// A range's tips and the commits it hides. A base that is not in the
