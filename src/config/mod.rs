@@ -635,6 +635,7 @@ fn select_rules_with(
                     rule.verify.clear();
                     rule.revoke = None;
                 }
+                rule.untrusted = true;
                 all.push(rule);
             }
         }

@@ -23,9 +23,106 @@ use std::path::{Path, PathBuf};
 /// The inline marker.
 pub const ALLOW_MARKER: &[u8] = b"keysweep:allow";
 
-/// True when `line` carries the inline allow marker.
-pub fn inline_allowed(line: &[u8]) -> bool {
-    memchr::memmem::find(line, ALLOW_MARKER).is_some()
+/// True when `line` (of the file at `path`) carries the inline allow marker
+/// in a comment, by the file's comment syntax (see [`comment_openers`]): the
+/// marker must follow a comment opener that is not inside a string literal.
+/// A marker inside a string (`key = "sk_live_... keysweep:allow"`) is data,
+/// not a reviewer's note, and counts for nothing.
+pub fn inline_allowed(line: &[u8], path: &str) -> bool {
+    let Some(at) = memchr::memmem::find(line, ALLOW_MARKER) else {
+        return false;
+    };
+    let openers = comment_openers(path);
+    if openers.is_empty() {
+        return false;
+    }
+    let before = &line[..at];
+    // Walk the line up to the marker, tracking string literals; the marker
+    // counts when a comment opener starts outside every string.
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while i < before.len() {
+        let b = before[i];
+        match quote {
+            Some(q) => {
+                if b == b'\\' {
+                    i += 2;
+                    continue;
+                }
+                if b == q {
+                    quote = None;
+                }
+            }
+            None => {
+                if openers.iter().any(|o| {
+                    before[i..].starts_with(o.as_bytes())
+                        && (*o != "--" || i == 0 || before[i - 1] == b' ' || before[i - 1] == b'\t')
+                }) {
+                    return true;
+                }
+                if matches!(b, b'"' | b'\'' | b'`') {
+                    quote = Some(b);
+                }
+            }
+        }
+        i += 1;
+    }
+    false
+}
+
+/// The line-comment and block-comment openers of the file at `path`, by
+/// extension or name; files without comments (JSON) have none, so an inline
+/// allow never counts there. Unknown kinds accept the common openers.
+pub fn comment_openers(path: &str) -> &'static [&'static str] {
+    const HASH: &[&str] = &["#"];
+    const SLASH: &[&str] = &["//", "/*"];
+    const SLASH_HASH: &[&str] = &["//", "/*", "#"];
+    const DASH: &[&str] = &["--", "/*"];
+    const SEMI: &[&str] = &[";", "#"];
+    const XML: &[&str] = &["<!--"];
+    const CSS: &[&str] = &["/*"];
+    const BASIC: &[&str] = &["'", "REM ", "rem ", "::"];
+    const TEX: &[&str] = &["%"];
+    const ANY: &[&str] = &["#", "//", "/*", "--", ";", "<!--"];
+    let name = path.rsplit(['/', '!']).next().unwrap_or(path);
+    let lower = name.to_ascii_lowercase();
+    if crate::model::is_dotenv_name(name) {
+        return HASH;
+    }
+    match lower.as_str() {
+        "dockerfile" | "containerfile" | "makefile" | "gnumakefile" | "gemfile" | "rakefile"
+        | "vagrantfile" | "procfile" | "pipfile" | "brewfile" | "podfile" | ".gitignore"
+        | ".dockerignore" | ".npmrc" | ".yarnrc" | ".netrc" | ".pypirc" | ".gitconfig"
+        | "config" | "credentials" | "known_hosts" | "authorized_keys" => return HASH,
+        _ => {}
+    }
+    let ext = match lower.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => ext,
+        _ => return ANY,
+    };
+    match ext {
+        "py" | "pyi" | "rb" | "rake" | "gemspec" | "sh" | "bash" | "zsh" | "fish" | "ksh"
+        | "yaml" | "yml" | "toml" | "env" | "conf" | "cfg" | "properties" | "pl" | "pm" | "r"
+        | "ps1" | "psm1" | "psd1" | "mk" | "cmake" | "nix" | "ex" | "exs" | "jl" | "coffee"
+        | "cr" | "awk" | "tcl" | "txt" | "dockerfile" | "gitignore" | "nim" | "graphql" | "gql"
+        | "service" | "desktop" | "pp" | "hcl" | "envrc" => HASH,
+        "tf" | "tfvars" | "php" => SLASH_HASH,
+        "c" | "h" | "cc" | "cpp" | "cxx" | "hpp" | "hh" | "cs" | "java" | "kt" | "kts"
+        | "scala" | "sc" | "groovy" | "gradle" | "go" | "rs" | "swift" | "dart" | "js" | "jsx"
+        | "mjs" | "cjs" | "ts" | "tsx" | "mts" | "cts" | "json5" | "jsonc" | "proto" | "sol"
+        | "zig" | "scss" | "less" | "m" | "mm" | "fs" | "fsx" | "v" | "sv" | "hx"
+        | "jenkinsfile" | "bicep" => SLASH,
+        "sql" | "lua" | "hs" | "elm" | "ada" | "adb" | "vhd" | "vhdl" => DASH,
+        "ini" | "clj" | "cljs" | "edn" | "lisp" | "el" | "scm" | "asm" | "s" | "reg" => SEMI,
+        "xml" | "html" | "htm" | "xhtml" | "svg" | "csproj" | "vbproj" | "fsproj" | "props"
+        | "targets" | "plist" | "md" | "markdown" | "jsp" | "aspx" | "xaml" | "resx" | "nuspec"
+        | "pom" | "wsdl" | "xsd" | "vue" | "svelte" | "config" | "cshtml" | "razor" => XML,
+        "css" => CSS,
+        "vb" | "vbs" | "bas" | "bat" | "cmd" => BASIC,
+        "tex" | "sty" | "erl" | "hrl" => TEX,
+        "json" | "ipynb" | "csv" | "lock" | "pem" | "key" | "crt" | "der" | "p12" | "pfx" => &[],
+        _ => ANY,
+    }
 }
 
 /// The suppressions in effect (empty: nothing is suppressed).
@@ -318,9 +415,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn marker_anywhere_on_the_line() {
-        assert!(inline_allowed(b"k = 'v' # keysweep:allow reviewed"));
-        assert!(!inline_allowed(b"k = 'v' # keysweep allow"));
+    fn marker_counts_only_in_a_comment() {
+        assert!(inline_allowed(b"k = 'v' # keysweep:allow reviewed", "a.py"));
+        assert!(!inline_allowed(b"k = 'v' # keysweep allow", "a.py"));
+        // Inside a string literal: data, not a comment.
+        assert!(!inline_allowed(b"k = 'v # keysweep:allow'", "a.py"));
+        assert!(!inline_allowed(b"k = \"v // keysweep:allow\";", "a.js"));
+        assert!(inline_allowed(b"k = \"v\"; // keysweep:allow", "a.js"));
+        assert!(inline_allowed(
+            b"k = \"a\\\"b\" /* keysweep:allow */",
+            "A.java"
+        ));
+        // The wrong syntax for the file: `#` is no comment in Go.
+        assert!(!inline_allowed(b"k := \"v\" # keysweep:allow", "main.go"));
+        assert!(inline_allowed(b"KEY=v # keysweep:allow", ".env.local"));
+        assert!(inline_allowed(
+            b"<k>v</k> <!-- keysweep:allow -->",
+            "pom.xml"
+        ));
+        assert!(inline_allowed(b"x = 'v' -- keysweep:allow", "q.sql"));
+        // JSON has no comments.
+        assert!(!inline_allowed(
+            b"{\"k\": \"v\"} // keysweep:allow",
+            "a.json"
+        ));
+        // No marker at all, and no opener before it.
+        assert!(!inline_allowed(b"k = 'v'", "a.py"));
+        assert!(!inline_allowed(b"keysweep:allow k = 'v'", "a.py"));
     }
 
     #[test]

@@ -52,6 +52,8 @@ struct Compiled {
     checks: Vec<Check>,
     multiline: bool,
     generic: bool,
+    /// From a scanned repository's config (see [`Matcher::dedupe_overlaps`]).
+    untrusted: bool,
 }
 
 /// One confirmed match in a blob, before it becomes a finding.
@@ -133,6 +135,7 @@ impl Matcher {
                 checks: r.checks.clone(),
                 multiline: r.multiline,
                 generic: r.generic,
+                untrusted: r.untrusted,
             });
         }
         let prefilter = AhoCorasickBuilder::new()
@@ -369,8 +372,26 @@ impl Matcher {
 
     /// One secret, one finding: where secrets of different rules overlap,
     /// keep a specific rule over a generic one, then the more severe rule,
-    /// then the longer secret.
+    /// then the longer secret. Rules from a scanned repository's config are
+    /// deduplicated among themselves only: a repository rule shaped like a
+    /// built-in one (at a higher severity, say) adds its own finding and
+    /// never takes the built-in finding's place, with its verification.
     fn dedupe_overlaps(&self, out: &mut Vec<RawMatch>) {
+        if out.iter().any(|m| self.compiled[m.rule].untrusted) {
+            let (mut theirs, mut ours): (Vec<RawMatch>, Vec<RawMatch>) = std::mem::take(out)
+                .into_iter()
+                .partition(|m| self.compiled[m.rule].untrusted);
+            self.dedupe_group(&mut ours);
+            self.dedupe_group(&mut theirs);
+            ours.append(&mut theirs);
+            *out = ours;
+            return;
+        }
+        self.dedupe_group(out);
+    }
+
+    /// [`Matcher::dedupe_overlaps`] within one group of rules.
+    fn dedupe_group(&self, out: &mut Vec<RawMatch>) {
         if out.len() < 2 {
             return;
         }
@@ -657,6 +678,18 @@ mod tests {
         let found = m.find(br#"key = "tok_Ab3dE5gH7jK9mN1p""#);
         assert_eq!(found.len(), 1);
         assert_eq!(m.rule_id(found[0].rule), "tok");
+    }
+
+    #[test]
+    fn repository_rules_never_displace_trusted_ones() {
+        let ours = rule("tok", "tok_", r"\b(?P<secret>tok_[a-zA-Z0-9]{16})\b");
+        let mut theirs = rule("theirs", "tok_", r"\b(?P<secret>tok_[a-zA-Z0-9]{16})\b");
+        theirs.severity = Severity::Critical;
+        theirs.untrusted = true;
+        let m = Matcher::new(&[ours, theirs]).unwrap();
+        let found = m.find(b"x = tok_Ab3dE5gH7jK9mN1p\n");
+        let rules: Vec<usize> = found.iter().map(|f| f.rule).collect();
+        assert_eq!(rules, vec![0, 1], "both findings, the trusted rule's first");
     }
 
     #[test]

@@ -41,10 +41,10 @@ pub(super) fn findings(
             let last_line = first_line + memchr::memchr_iter(b'\n', &data[d.span.clone()]).count();
             let line_end =
                 memchr::memchr(b'\n', &data[d.span.end..]).map_or(data.len(), |p| d.span.end + p);
-            if filter::inline_allowed(&data[cursor.line_start..line_end]) {
-                suppressed += 1;
-                continue;
-            }
+            let path = blob.places.first().map_or("", |p| p.path.as_str());
+            let allowed = filter::inline_allowed(&data[cursor.line_start..line_end], path);
+            let (places, s) = super::allowed_places(blob, first_line, last_line, allowed);
+            suppressed += s;
             let spot = Spot {
                 rule: m.rule,
                 secret: String::from_utf8_lossy(secret).into_owned(),
@@ -54,11 +54,7 @@ pub(super) fn findings(
                 redacted_context: None,
                 encoding: Some(d.chain.join(" > ")),
             };
-            out.extend(
-                super::places_touching(blob, first_line, last_line)
-                    .into_iter()
-                    .map(|p| spot.finding(matcher, p)),
-            );
+            out.extend(places.into_iter().map(|p| spot.reported(matcher, p)));
         }
     }
     (out, spans, suppressed)

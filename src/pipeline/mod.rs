@@ -194,17 +194,15 @@ pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> (Vec<Finding>, u6
         let from = cursor.line_start.max(start.saturating_sub(ALLOW_REACH));
         let reach = data.len().min(start + ALLOW_REACH);
         let to = memchr::memchr(b'\n', &data[start..reach]).map_or(reach, |p| start + p);
-        let allowed = filter::inline_allowed(&data[from..to]);
+        let path = blob.places.first().map_or("", |p| p.path.as_str());
+        let allowed = filter::inline_allowed(&data[from..to], path);
         // The secret's own line and column (in multi-line rules it may start
         // below the match).
         cursor.advance(m.secret.start);
         let last_line = cursor.line + memchr::memchr_iter(b'\n', &data[m.secret.clone()]).count();
-        let places = places_touching(blob, first_line, last_line);
+        let (places, s) = allowed_places(blob, first_line, last_line, allowed);
+        suppressed += s;
         if places.is_empty() {
-            continue;
-        }
-        if allowed {
-            suppressed += places.len() as u64;
             continue;
         }
         let spot = Spot {
@@ -216,7 +214,43 @@ pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> (Vec<Finding>, u6
             redacted_context: redacted_context(data, cursor.line_start, m.secret.clone(), &masks),
             encoding: None,
         };
-        out.extend(places.into_iter().map(|p| spot.finding(matcher, p)));
+        out.extend(places.into_iter().map(|p| spot.reported(matcher, p)));
+    }
+    (out, suppressed)
+}
+
+/// The id of the tag on a finding whose inline allow the range under
+/// review added itself (the allow does not apply).
+pub const ALLOW_ADDED_IN_RANGE: &str = "allow-added-in-range";
+
+/// Where a match on lines `first..=last` is reported: each place the lines
+/// count in, with whether its inline allow (on line `first`, when
+/// `allowed`) was added by the commit range under review and so does not
+/// apply; and how many places an allow suppressed. A range or push cannot
+/// allowlist itself: an allow on a line it adds is reported, not obeyed.
+/// The index (`staged`) is the developer's own commit and keeps its allows.
+fn allowed_places<'a>(
+    blob: &'a Blob<'_>,
+    first: usize,
+    last: usize,
+    allowed: bool,
+) -> (Vec<(&'a crate::sources::Place, bool)>, u64) {
+    let mut suppressed = 0;
+    let mut out = Vec::new();
+    for p in places_touching(blob, first, last) {
+        if !allowed {
+            out.push((p, false));
+            continue;
+        }
+        let added_in_range = matches!(p.provenance, crate::model::Provenance::Commit(_))
+            && p.added_lines
+                .as_ref()
+                .is_some_and(|l| l.intersects(first, first));
+        if added_in_range {
+            out.push((p, true));
+        } else {
+            suppressed += 1;
+        }
     }
     (out, suppressed)
 }
@@ -234,6 +268,24 @@ struct Spot {
 }
 
 impl Spot {
+    /// The finding at `place`; `allow_added` marks one whose inline allow
+    /// the range under review added (see [`allowed_places`]).
+    fn reported(
+        &self,
+        matcher: &Matcher,
+        (place, allow_added): (&crate::sources::Place, bool),
+    ) -> Finding {
+        let mut f = self.finding(matcher, place);
+        if allow_added {
+            f.tags.push(ALLOW_ADDED_IN_RANGE.to_string());
+            f.message = Some(
+                "an inline keysweep:allow added by the commits under review does not apply: a change cannot allowlist its own key (land the allow on the base branch first, after review)"
+                    .to_string(),
+            );
+        }
+        f
+    }
+
     fn finding(&self, matcher: &Matcher, place: &crate::sources::Place) -> Finding {
         let rule_id = matcher.rule_id(self.rule);
         Finding {

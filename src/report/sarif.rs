@@ -155,6 +155,18 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         if let Some(k) = &f.key_info {
             result["properties"]["key_info"] = json!(k);
         }
+        if f.tags
+            .iter()
+            .any(|t| t == crate::pipeline::ALLOW_ADDED_IN_RANGE)
+        {
+            // The range asked for a suppression of its own key; shown, and
+            // shown as refused, so the result stays open.
+            result["suppressions"] = json!([{
+                "kind": "inSource",
+                "status": "rejected",
+                "justification": "an inline keysweep:allow added by the commits under review does not apply to them",
+            }]);
+        }
         result
     };
     let notifications: Vec<Value> = report

@@ -166,6 +166,10 @@ pub struct Rule {
     /// The file this rule was loaded from (set by the loader).
     #[serde(skip)]
     pub source: String,
+    /// Loaded from a scanned repository's config: its matches add findings
+    /// beside the built-in and the user's rules' and never displace them.
+    #[serde(skip)]
+    pub untrusted: bool,
 }
 
 #[derive(Deserialize)]

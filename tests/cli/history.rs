@@ -469,7 +469,7 @@ fn submodules_lfs_binary_large_and_odd_paths_are_noted() {
     write(
         r.path(),
         "model.bin",
-        "version https://git-lfs.github.com/spec/v1\noid sha256:0000\nsize 12\n",
+        "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12\n",
     );
     write(r.path(), "blob.dat", b"\0\x01\x02binary");
     write(

@@ -368,7 +368,7 @@ fn git_reports() -> Vec<Value> {
     write(
         d,
         "model.bin",
-        "version https://git-lfs.github.com/spec/v1\noid sha256:0000\nsize 12\n",
+        "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12\n",
     );
     std::os::unix::fs::symlink("a.txt", d.join("link")).unwrap();
     git(d, &["add", "-A"]);

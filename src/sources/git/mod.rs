@@ -17,11 +17,17 @@
 //! history is still scanned.
 
 mod fold;
+mod lfs;
+mod messages;
 mod packorder;
+mod range;
 mod treediff;
 mod walk;
 
 use self::fold::{group_by_path, CommitInfos, Intro, Walked};
+use self::lfs::is_lfs_pointer;
+use self::messages::{scan_message, scan_tag_messages, COMMIT_MESSAGE};
+pub use self::range::CommitRange;
 use self::treediff::{changes, Change, MODE_BLOB, MODE_COMMIT, MODE_EXEC};
 use super::odb::{ObjectStore, Reader};
 use super::repo::Repo;
@@ -73,100 +79,6 @@ pub enum HistoryMode {
     Range(CommitRange),
 }
 
-/// A set of commits: those reachable from `tips` and from none of `hide`
-/// (nor, with `hide_remote`, from any remote-tracking ref).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CommitRange {
-    /// How the user wrote it, for messages.
-    pub label: String,
-    /// Revisions to start from.
-    pub tips: Vec<String>,
-    /// Revisions whose history is left out.
-    pub hide: Vec<String>,
-    /// Leave out what `refs/remotes/<name>/*` reaches (every remote's refs
-    /// when the name is empty): a new branch's pushed commits.
-    pub hide_remote: Option<String>,
-}
-
-impl CommitRange {
-    /// `A..B` (an empty side means HEAD).
-    pub fn parse(spec: &str) -> Result<Self, String> {
-        if spec.contains("...") {
-            return Err(format!(
-                "`{spec}`: symmetric ranges (A...B) are not supported; use A..B"
-            ));
-        }
-        let Some((a, b)) = spec.split_once("..") else {
-            return Err(format!("`{spec}` is not a range (use A..B)"));
-        };
-        let side = |s: &str| {
-            if s.is_empty() {
-                "HEAD".to_string()
-            } else {
-                s.to_string()
-            }
-        };
-        Ok(CommitRange {
-            label: spec.to_string(),
-            tips: vec![side(b)],
-            hide: vec![side(a)],
-            hide_remote: None,
-        })
-    }
-
-    /// The commits a push sends, from the lines git gives a pre-push hook
-    /// on standard input (`<local ref> <local id> <remote ref> <remote id>`):
-    /// everything the local ids reach that the remote does not have (its
-    /// current ids, or for a new branch, anything `refs/remotes/<remote>/`
-    /// reaches). Branch deletions send nothing. `None`: nothing to scan.
-    pub fn for_push(
-        repo_path: &Path,
-        remote: Option<&str>,
-        input: &str,
-    ) -> Result<Option<Self>, SourceError> {
-        let repo = Repo::open(repo_path)?;
-        let mut range = CommitRange {
-            label: "the pushed commits".to_string(),
-            tips: Vec::new(),
-            hide: Vec::new(),
-            hide_remote: None,
-        };
-        for (n, line) in input.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let fields: Vec<&str> = line.rsplitn(4, ' ').collect();
-            let [remote_id, _remote_ref, local_id, _local_ref] = fields[..] else {
-                return Err(SourceError::Setup(format!(
-                    "standard input line {}: expected `<local ref> <local id> <remote ref> <remote id>` (as git passes it to a pre-push hook)",
-                    n + 1
-                )));
-            };
-            let id = |text: &str| {
-                ObjectId::from_hex(text.as_bytes()).map_err(|_| {
-                    SourceError::Setup(format!(
-                        "standard input line {}: `{}` is not a commit id",
-                        n + 1,
-                        text.chars().take(64).collect::<String>()
-                    ))
-                })
-            };
-            let (local, theirs) = (id(local_id)?, id(remote_id)?);
-            if local.is_null() {
-                continue; // deleting a branch sends nothing
-            }
-            range.tips.push(local.to_string());
-            if !theirs.is_null() && repo.repo.find_commit(theirs).is_ok() {
-                range.hide.push(theirs.to_string());
-            } else {
-                // A new branch, or a remote tip this clone does not have.
-                range.hide_remote = Some(remote.unwrap_or_default().to_string());
-            }
-        }
-        Ok((!range.tips.is_empty()).then_some(range))
-    }
-}
-
 /// The history of one repository.
 #[derive(Debug)]
 pub struct HistorySource {
@@ -187,9 +99,6 @@ pub struct HistorySource {
     messages: bool,
     state: Mutex<WalkState>,
 }
-
-/// The path findings in a commit message are reported at.
-pub const COMMIT_MESSAGE: &str = "(commit message)";
 
 /// What the walk learns that `finish` needs.
 #[derive(Debug, Default)]
@@ -503,97 +412,6 @@ impl HistorySource {
 /// only added lines count, the `--since` bound, the annotated tags.
 type Commits = (Vec<ObjectId>, bool, Option<i64>, Vec<ObjectId>);
 
-/// Scan one commit or tag message, reported at `path` with commit `id`
-/// (walk order `order`) as its provenance.
-fn scan_message(
-    message: &[u8],
-    id: &ObjectId,
-    order: u32,
-    path: &str,
-    visit: &(dyn Fn(&Blob<'_>) + Sync),
-) {
-    if message.is_empty() {
-        return;
-    }
-    let places = [Place {
-        path: path.to_string(),
-        provenance: Provenance::Commit(crate::model::GitProvenance {
-            commit: Arc::new(CommitInfo {
-                commit: id.to_string(),
-                author: String::new(),
-                email: String::new(),
-                date: String::new(),
-                summary: String::new(),
-                order,
-            }),
-            blob: id.to_string(),
-            in_head: false,
-            commits: 1,
-            paths: 1,
-        }),
-        added_lines: None,
-        archive: None,
-    }];
-    visit(&Blob {
-        data: message,
-        places: &places,
-    });
-}
-
-/// Scan the messages of annotated tags, each reported at `(tag message
-/// NAME)` with the commit it tags as provenance (walk order: the commit's
-/// own when the walk has it, else one past the walk, one per tag). A tag
-/// that cannot be read is recorded as unreadable.
-fn scan_tag_messages(
-    repo: &Repo,
-    tags: &[ObjectId],
-    commits: &[ObjectId],
-    stats: &SourceStats,
-    visit: &(dyn Fn(&Blob<'_>) + Sync),
-) {
-    if tags.is_empty() {
-        return;
-    }
-    let order: HashMap<&ObjectId, u32> = commits
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c, i as u32))
-        .collect();
-    let mut next = commits.len() as u32;
-    for id in tags {
-        let read = (|| -> Result<(String, Vec<u8>, ObjectId), String> {
-            let object = repo.repo.find_object(*id).map_err(|e| e.to_string())?;
-            let data = object.data.clone();
-            let decoded =
-                gix_object::TagRef::from_bytes(&data, gix_hash::Kind::Sha1).map_err(|e| e.to_string())?;
-            let name = display_path_bytes(decoded.name);
-            let message: Vec<u8> = decoded.message.iter().copied().collect();
-            let commit = object
-                .peel_tags_to_end()
-                .map_err(|e| e.to_string())?
-                .try_into_commit()
-                .map_err(|e| e.to_string())?
-                .id;
-            Ok((name, message, commit))
-        })();
-        match read {
-            Ok((name, message, commit)) => {
-                let order = order.get(&commit).copied().unwrap_or_else(|| {
-                    next += 1;
-                    next - 1
-                });
-                let path = format!("(tag message {name})");
-                scan_message(&message, &commit, order, &path, visit);
-            }
-            Err(e) => stats.unreadable(
-                id.to_string(),
-                vec![format!("tag {id}")],
-                super::repo::one_line(&e),
-            ),
-        }
-    }
-}
-
 /// Whether the repository is a shallow clone.
 fn is_shallow(repo: &Repo) -> Result<bool, SourceError> {
     repo.repo.is_shallow().map_err(|e| {
@@ -783,64 +601,6 @@ fn label(oid: &dyn std::fmt::Display, places: &[Place]) -> String {
         .map_or_else(|| oid.to_string(), |p| p.path.clone())
 }
 
-/// Largest Git LFS pointer file (the spec: "pointer files must be less
-/// than 1024 bytes in size").
-const LFS_POINTER_MAX: usize = 1024;
-
-/// True when `raw` is exactly a Git LFS pointer as the spec defines it
-/// (git-lfs `docs/spec.md`): under 1024 bytes of UTF-8 `key value` lines,
-/// each ending in LF; `version https://git-lfs.github.com/spec/v1` first,
-/// then the other keys in sorted order, each once, lowercase letters,
-/// digits, `.` and `-` only; `oid sha256:` and 64 lowercase hex digits and
-/// `size` and a decimal number both present. Anything else, such as a
-/// pointer's three lines followed by more content, is scanned as text.
-pub(crate) fn is_lfs_pointer(raw: &[u8]) -> bool {
-    if raw.len() >= LFS_POINTER_MAX || !raw.ends_with(b"\n") {
-        return false;
-    }
-    let Ok(text) = std::str::from_utf8(raw) else {
-        return false;
-    };
-    let mut lines = text[..text.len() - 1].split('\n');
-    if lines.next() != Some("version https://git-lfs.github.com/spec/v1") {
-        return false;
-    }
-    let (mut oid, mut size, mut last_key) = (false, false, "");
-    for line in lines {
-        let Some((key, value)) = line.split_once(' ') else {
-            return false;
-        };
-        let key_ok = !key.is_empty()
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
-        if !key_ok || key <= last_key || key == "version" || value.is_empty() {
-            return false;
-        }
-        last_key = key;
-        match key {
-            "oid" => {
-                let Some(hex) = value.strip_prefix("sha256:") else {
-                    return false;
-                };
-                if hex.len() != 64 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-                    return false;
-                }
-                oid = true;
-            }
-            "size" => {
-                if value.len() > 20 || !value.bytes().all(|b| b.is_ascii_digit()) {
-                    return false;
-                }
-                size = true;
-            }
-            _ if value.contains('\r') => return false,
-            _ => {}
-        }
-    }
-    oid && size
-}
-
 /// Skip LFS pointers and binary content; decode text and visit it.
 pub(crate) fn visit_raw(
     raw: &[u8],
@@ -854,43 +614,4 @@ pub(crate) fn visit_raw(
         return;
     }
     super::visit_content(raw, places, &|| oid.to_string(), stats, visit);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_lfs_pointer;
-
-    const OID: &str = "4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393";
-
-    fn pointer(extra: &str) -> String {
-        format!("version https://git-lfs.github.com/spec/v1\n{extra}oid sha256:{OID}\nsize 12345\n")
-    }
-
-    #[test]
-    fn lfs_pointers_follow_the_spec() {
-        assert!(is_lfs_pointer(pointer("").as_bytes()));
-        // Extensions sort before `oid`.
-        assert!(is_lfs_pointer(
-            pointer(&format!("ext-0-foo sha256:{OID}\n")).as_bytes()
-        ));
-        // A pointer's three lines followed by anything else is not a pointer.
-        let mut hiding = pointer("");
-        hiding.push_str("API_KEY=not-hidden\n");
-        assert!(!is_lfs_pointer(hiding.as_bytes()));
-        let long = format!("{}{}", pointer(""), "x ".repeat(600));
-        assert!(!is_lfs_pointer(long.as_bytes()));
-        // Wrong order, a missing key, a bad oid, no final newline, CRLF.
-        let swapped = format!(
-            "version https://git-lfs.github.com/spec/v1\nsize 1\noid sha256:{OID}\n"
-        );
-        assert!(!is_lfs_pointer(swapped.as_bytes()));
-        assert!(!is_lfs_pointer(
-            b"version https://git-lfs.github.com/spec/v1\nsize 1\n"
-        ));
-        assert!(!is_lfs_pointer(
-            pointer("").replace(&OID[..4], "ZZZZ").as_bytes()
-        ));
-        assert!(!is_lfs_pointer(pointer("").trim_end().as_bytes()));
-        assert!(!is_lfs_pointer(pointer("").replace('\n', "\r\n").as_bytes()));
-    }
 }

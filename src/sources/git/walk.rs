@@ -50,7 +50,11 @@ pub(super) fn roots(
         // history the scan cannot see: incomplete, not a skip.
         let missing = |id: Option<ObjectId>, e: &dyn std::fmt::Display| {
             let object = id.map_or_else(|| name.clone(), |id| id.to_string());
-            stats.unreadable(object, vec![format!("ref {name}")], one_line(&e.to_string()));
+            stats.unreadable(
+                object,
+                vec![format!("ref {name}")],
+                one_line(&e.to_string()),
+            );
         };
         let id = match reference.peel_to_id() {
             Ok(id) => id.detach(),
@@ -76,13 +80,11 @@ pub(super) fn roots(
         }
         match object.kind {
             gix::object::Kind::Commit => tips.push(id),
-            gix::object::Kind::Tag => {
-                match object.peel_tags_to_end() {
-                    Ok(o) if o.kind == gix::object::Kind::Commit => tips.push(o.id),
-                    Ok(_) => stats.skip(name, SkipReason::NonCommitRef),
-                    Err(e) => missing(Some(id), &e),
-                }
-            }
+            gix::object::Kind::Tag => match object.peel_tags_to_end() {
+                Ok(o) if o.kind == gix::object::Kind::Commit => tips.push(o.id),
+                Ok(_) => stats.skip(name, SkipReason::NonCommitRef),
+                Err(e) => missing(Some(id), &e),
+            },
             _ => stats.skip(name, SkipReason::NonCommitRef),
         }
     }
