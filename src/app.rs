@@ -177,12 +177,47 @@ fn scan_findings(config: &Config) -> Result<(u8, Vec<crate::model::Finding>)> {
         Some(v) if v.fail_on_live => result.findings.iter().any(live),
         _ => result.findings.iter().any(|f| f.severity >= opts.fail_on),
     };
+    let skipped = skipped_content(&result.summary);
+    if opts.fail_on_skipped && !skipped.is_empty() && !opts.exit_zero {
+        let mut e = io::stderr().lock();
+        writeln!(
+            e,
+            "keysweep: --fail-on-skipped: {} path(s) were skipped or read only in part:",
+            skipped.len()
+        )?;
+        for line in skipped.iter().take(SKIPPED_LISTED) {
+            writeln!(e, "  {line}")?;
+        }
+        if skipped.len() > SKIPPED_LISTED {
+            writeln!(
+                e,
+                "  and {} more (the JSON report's summary.skipped lists them all)",
+                skipped.len() - SKIPPED_LISTED
+            )?;
+        }
+        return Ok((EXIT_FINDINGS, result.findings));
+    }
     let code = if failing && !opts.exit_zero {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
     };
     Ok((code, result.findings))
+}
+
+/// Skipped paths `--fail-on-skipped` names before the rest are counted.
+const SKIPPED_LISTED: usize = 20;
+
+/// Content the scan skipped or read in part, one line each (path: reason).
+fn skipped_content(summary: &crate::model::Summary) -> Vec<String> {
+    summary
+        .skipped
+        .iter()
+        .filter(|s| s.reason.is_content())
+        .map(|s| {
+            crate::model::without_bidi(&format!("{}: {}", s.path, s.reason.label()))
+        })
+        .collect()
 }
 
 /// Write a report to `path`. A regular file (or a new one) is written to a

@@ -235,8 +235,12 @@ pub struct ExitArgs {
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
     /// Exit 0 even with findings (errors still exit 2).
-    #[arg(long, conflicts_with_all = ["fail_on", "fail_on_live"])]
+    #[arg(long, conflicts_with_all = ["fail_on", "fail_on_live", "fail_on_skipped"])]
     pub exit_zero: bool,
+    /// Exit 1 when any content was skipped, unreadable or read only in part
+    /// (too large, binary, a submodule, an LFS pointer, an archive limit), listing it.
+    #[arg(long)]
+    pub fail_on_skipped: bool,
 }
 
 /// `keysweep scan [PATH]...`

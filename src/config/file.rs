@@ -52,6 +52,10 @@ pub struct FileConfig {
     /// Verification settings.
     #[serde(default)]
     pub verify: VerifyConfig,
+    /// Exit 1 when anything was skipped or read only in part (like
+    /// `--fail-on-skipped`); a scanned repository may turn it on, not off.
+    #[serde(default)]
+    pub fail_on_skipped: Option<bool>,
     /// Where the file was read from (set by the loader).
     #[serde(skip)]
     pub origin: Option<PathBuf>,
@@ -90,44 +94,34 @@ impl Settings {
             s.user.trusted = true;
         }
         if !skip_repo {
-            if let Some((path, root)) = repo_config_path(start) {
-                let mut repo = FileConfig::load(&path)?;
-                s.refused = repo.restrict(&root);
-                s.repo = Some(repo);
+            match repo_config_path(start) {
+                Ok(Some((path, root))) => {
+                    let mut repo = FileConfig::load(&path)?;
+                    s.refused = repo.restrict(RepoFiles::Dir(&root));
+                    s.repo = Some(repo);
+                }
+                Ok(None) => {}
+                Err(refused) => s.refused.push(refused),
             }
         }
         Ok(s)
     }
 
-    /// Settings read from a commit (the base of a range): the file's text,
-    /// and the files it names read by `read` (repository-relative paths).
-    pub fn from_commit(
-        user_explicit: Option<&Path>,
-        text: Option<&str>,
-        name: &str,
-    ) -> Result<Self> {
-        let mut s = Settings::discover(user_explicit, true, Path::new("."))?;
-        if user_explicit.is_some() {
-            return Ok(s);
-        }
+    /// Settings read from a commit (the base of a range): the user's own
+    /// config when `user` (not when `--config` named a file in the
+    /// repository, which replaces it), and the repository's file as `text`
+    /// (`None`: the commit has none), under the same policy as a work
+    /// tree's `.keysweep.toml`.
+    pub fn from_commit(user: bool, text: Option<&str>, name: &str) -> Result<Self> {
+        let mut s = if user {
+            Settings::discover(None, true, Path::new("."))?
+        } else {
+            Settings::default()
+        };
         if let Some(text) = text {
             let mut repo = FileConfig::parse(text, name)?;
             repo.origin = Some(PathBuf::from(name));
-            let mut refused = Vec::new();
-            if !repo.verify.endpoints.is_empty() || !repo.verify.providers.is_empty() {
-                refused.push(format!(
-                    "{name}: [verify] endpoints/providers: a scanned repository's config may not choose where keys are sent (ignored)"
-                ));
-                repo.verify.endpoints.clear();
-                repo.verify.providers.clear();
-            }
-            if !repo.rules.is_empty() {
-                refused.push(format!(
-                    "{name}: rules: rules files from the base commit are not loaded (ignored)"
-                ));
-                repo.rules.clear();
-            }
-            s.refused = refused;
+            s.refused = repo.restrict(RepoFiles::Commit);
             s.repo = Some(repo);
         }
         Ok(s)
@@ -145,18 +139,39 @@ pub fn user_config_path() -> Option<PathBuf> {
 
 /// The repository's `.keysweep.toml` for a scan starting at `start` (here,
 /// or at the work tree's root), with the directory it may name files in.
-fn repo_config_path(start: &Path) -> Option<(PathBuf, PathBuf)> {
+/// A symlink to a file outside that directory is refused (the line says
+/// why; the file is never opened, so nothing of it is shown).
+fn repo_config_path(start: &Path) -> Result<Option<(PathBuf, PathBuf)>, String> {
     let root = gix::discover(start)
         .ok()
         .and_then(|r| r.workdir().map(Path::to_path_buf));
     let here = start.join(CONFIG_NAME);
-    if here.is_file() {
-        let dir = root.unwrap_or_else(|| start.to_path_buf());
-        return Some((here, dir));
+    let (path, dir) = if std::fs::symlink_metadata(&here).is_ok() {
+        (here, root.unwrap_or_else(|| start.to_path_buf()))
+    } else {
+        let Some(root) = root else {
+            return Ok(None);
+        };
+        let at_root = root.join(CONFIG_NAME);
+        if std::fs::symlink_metadata(&at_root).is_err() {
+            return Ok(None);
+        }
+        (at_root, root)
+    };
+    if let Err(why) = contained(&path, &dir) {
+        return Err(format!("{}: {why} (ignored)", path.display()));
     }
-    let root = root?;
-    let at_root = root.join(CONFIG_NAME);
-    at_root.is_file().then_some((at_root, root))
+    Ok(path.is_file().then_some((path, dir)))
+}
+
+/// Where a scanned repository's settings file finds the files it names.
+#[derive(Debug, Clone, Copy)]
+pub enum RepoFiles<'a> {
+    /// The work tree: each must be a regular file inside this directory.
+    Dir(&'a Path),
+    /// A commit (a range's base): its baseline and ignore file are read
+    /// from the commit by the caller; rules files are not loaded.
+    Commit,
 }
 
 /// `[allow]`: findings to suppress.
@@ -220,10 +235,12 @@ impl FileConfig {
     }
 
     /// Apply the limits of a scanned repository's file (see the module
-    /// comment); returns what was refused, one line each.
-    pub fn restrict(&mut self, root: &Path) -> Vec<String> {
+    /// comment), wherever it was read from: the one trust policy for
+    /// repository settings. Returns what was refused, one line each.
+    pub fn restrict(&mut self, files: RepoFiles<'_>) -> Vec<String> {
         let name = self.origin_name();
         let mut refused = Vec::new();
+        self.trusted = false;
         if !self.verify.endpoints.is_empty() || !self.verify.providers.is_empty() {
             refused.push(format!(
                 "{name}: [verify] endpoints/providers: a scanned repository's config may not choose where keys are sent (ignored)"
@@ -231,6 +248,24 @@ impl FileConfig {
             self.verify.endpoints.clear();
             self.verify.providers.clear();
         }
+        if self.fail_on_skipped == Some(false) {
+            refused.push(format!(
+                "{name}: fail_on_skipped = false: a scanned repository's config may not turn the check off (ignored)"
+            ));
+            self.fail_on_skipped = None;
+        }
+        let root = match files {
+            RepoFiles::Dir(root) => root,
+            RepoFiles::Commit => {
+                if !self.rules.is_empty() {
+                    refused.push(format!(
+                        "{name}: rules: rules files from the base commit are not loaded (ignored)"
+                    ));
+                    self.rules.clear();
+                }
+                return refused;
+            }
+        };
         let inside = |p: &Path, key: &str, refused: &mut Vec<String>| -> bool {
             match contained(p, root) {
                 Ok(()) => true,
@@ -256,30 +291,6 @@ impl FileConfig {
             }
         }
         refused
-    }
-
-    /// `--config FILE`, or `.keysweep.toml` in `start` or at the root of the
-    /// git work tree containing it; the default (empty) config otherwise.
-    pub fn discover(explicit: Option<&Path>, skip: bool, start: &Path) -> Result<Self> {
-        if let Some(p) = explicit {
-            return Self::load(p);
-        }
-        if skip {
-            return Ok(FileConfig::default());
-        }
-        let here = start.join(CONFIG_NAME);
-        if here.is_file() {
-            return Self::load(&here);
-        }
-        if let Ok(repo) = gix::discover(start) {
-            if let Some(root) = repo.workdir() {
-                let at_root = root.join(CONFIG_NAME);
-                if at_root.is_file() {
-                    return Self::load(&at_root);
-                }
-            }
-        }
-        Ok(FileConfig::default())
     }
 
     /// The file's name for messages.

@@ -128,52 +128,118 @@ impl GateArgs {
     }
 }
 
-/// Settings for a range: the repository's `.keysweep.toml`, baseline and
+/// Settings for a range: the repository's settings file, baseline and
 /// ignore file as the range's base commit has them, so a change in the
-/// range cannot allowlist itself; and the paths whose change in the range
-/// is reported (the settings files). `--config` and `--no-config` work as
-/// everywhere; without a single base (a new branch), the work tree's.
+/// range cannot allowlist itself whatever the route; and the paths whose
+/// change in the range is reported (the settings files).
+///
+/// - The file is `.keysweep.toml`, or the `--config` file when it lies in
+///   the repository (the Action's `config:` input): the range's own copy of
+///   it is never read. A `--config` file outside the repository is the
+///   user's own and is read as it is.
+/// - The base is the range's base; for a new branch or a first push (no
+///   base), the remote's default branch as this clone knows it; with no
+///   such branch, none of the repository's settings apply.
+/// - `--no-config` reads no repository settings, as everywhere.
 pub(super) fn range_settings(
     flags: Flags<'_>,
     repo: &Path,
     range: &CommitRange,
 ) -> Result<(Shared, Vec<String>)> {
-    let mut watched = vec![CONFIG_NAME.to_string()];
-    if flags.config.config.is_some() || flags.config.no_config || range.hide.is_empty() {
-        let shared = Shared::new(flags, repo)?;
-        return Ok((shared, watched));
-    }
-    let base = &range.hide[0];
-    // A base that is not in the clone: the walk reports it, with its hint.
-    let Ok(text) = crate::sources::file_at(repo, base, CONFIG_NAME) else {
-        let shared = Shared::new(flags, repo)?;
-        return Ok((shared, watched));
+    let (file, explicit) = match &flags.config.config {
+        Some(p) => match in_repository(repo, p) {
+            Some(rel) => (rel, true),
+            None => return Ok((Shared::new(flags, repo)?, vec![CONFIG_NAME.to_string()])),
+        },
+        None => (CONFIG_NAME.to_string(), false),
     };
-    let name = format!("{base}:{CONFIG_NAME}");
-    let settings = Settings::from_commit(None, text.as_deref(), &name)?;
+    let mut watched = vec![file.clone()];
+    if flags.config.no_config {
+        return Ok((Shared::new(flags, repo)?, watched));
+    }
+    let base = match range.hide.first() {
+        Some(b) => Some(b.clone()),
+        None => range
+            .hide_remote
+            .as_deref()
+            .and_then(|remote| crate::sources::remote_default_branch(repo, remote)),
+    };
+    let Some(base) = base else {
+        if explicit {
+            eprintln!(
+                "keysweep: warning: --config {file}: no base commit to read it from (a new branch, and no remote default branch known), so none of the repository's settings apply"
+            );
+        }
+        let settings = Settings::from_commit(!explicit, None, &file)?;
+        return Ok((Shared::from_settings(flags, settings, &CommitFiles::default())?, watched));
+    };
+    // A base that is not in the clone: the walk reports it, with its hint.
+    let text = match crate::sources::file_at(repo, &base, &file) {
+        Ok(text) => text,
+        Err(_) if !explicit => return Ok((Shared::new(flags, repo)?, watched)),
+        Err(e) => return Err(e.into()),
+    };
+    if explicit && text.is_none() {
+        eprintln!(
+            "keysweep: warning: --config {file}: not in the base commit {base}; the range's own copy is not used"
+        );
+    }
+    let name = format!("{base}:{file}");
+    let settings = Settings::from_commit(!explicit, text.as_deref(), &name)?;
     let mut files = CommitFiles::default();
     if let Some(r) = &settings.repo {
+        // Paths in the file are relative to the file's directory.
+        let dir = file.rsplit_once('/').map_or("", |(d, _)| d);
+        let at = |p: &Path| {
+            let rel = p.to_string_lossy().replace('\\', "/");
+            let rel = rel.trim_start_matches("./");
+            if dir.is_empty() {
+                rel.to_string()
+            } else {
+                format!("{dir}/{rel}")
+            }
+        };
         for (slot, path) in [
             (&mut files.baseline, &r.baseline),
             (&mut files.ignore_file, &r.ignore_file),
         ] {
             if let Some(p) = path {
-                let rel = p.to_string_lossy().replace('\\', "/");
-                let rel = rel.trim_start_matches("./").to_string();
-                *slot = crate::sources::file_at(repo, base, &rel)?;
+                let rel = at(p);
+                *slot = crate::sources::file_at(repo, &base, &rel)?;
                 watched.push(rel);
             }
         }
         if let Some(p) = &r.ignore_file {
-            let rel = p.to_string_lossy().replace('\\', "/");
-            files.ignore_dir = rel
-                .trim_start_matches("./")
+            files.ignore_dir = at(p)
                 .rsplit_once('/')
                 .map_or_else(String::new, |(dir, _)| dir.to_string());
         }
     }
     let shared = Shared::from_settings(flags, settings, &files)?;
     Ok((shared, watched))
+}
+
+/// `path` relative to the work tree of the repository at `repo`, when it
+/// lies inside it (whether or not it exists there now).
+fn in_repository(repo: &Path, path: &Path) -> Option<String> {
+    let root = crate::sources::work_tree(repo)?.canonicalize().ok()?;
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().ok()?.join(path)
+    };
+    // Resolve what exists (symlinks, `..`); a file the range deletes may not.
+    let abs = abs
+        .parent()
+        .and_then(|d| d.canonicalize().ok())
+        .map(|d| d.join(abs.file_name().unwrap_or_default()))
+        .unwrap_or(abs);
+    let rel = abs.strip_prefix(&root).ok()?;
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("/"))
 }
 
 /// The repository's settings files as a commit holds them (a range's base).

@@ -155,7 +155,14 @@ impl Shared {
             .or(repo.and_then(|r| r.max_key_age));
         Ok(Shared {
             verify: VerifySettings::from_args(flags.verify, &rules, user)?,
-            report: ReportOptions::new(flags.output, flags.exit, fail_on),
+            report: ReportOptions::new(
+                flags.output,
+                flags.exit,
+                fail_on,
+                // Either file may turn it on; neither can turn the flag off.
+                user.fail_on_skipped == Some(true)
+                    || repo.is_some_and(|r| r.fail_on_skipped == Some(true)),
+            ),
             max_key_age: max_key_age.unwrap_or(90),
             write_baseline: flags.config.write_baseline.clone(),
             decode: !flags.rules.no_decode,
@@ -358,12 +365,19 @@ pub struct ReportOptions {
     pub fail_on: Severity,
     /// Exit 0 whatever was found.
     pub exit_zero: bool,
+    /// Exit 1 when content was skipped or read in part (`--fail-on-skipped`).
+    pub fail_on_skipped: bool,
     /// Findings below this confidence are not reported.
     pub min_confidence: crate::model::Confidence,
 }
 
 impl ReportOptions {
-    fn new(out: &OutputArgs, exit: &ExitArgs, fail_on: Option<Severity>) -> Self {
+    fn new(
+        out: &OutputArgs,
+        exit: &ExitArgs,
+        fail_on: Option<Severity>,
+        fail_on_skipped: bool,
+    ) -> Self {
         let color_report = match out.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
@@ -390,6 +404,7 @@ impl ReportOptions {
             verbose: out.verbose,
             fail_on: exit.fail_on.or(fail_on).unwrap_or(Severity::Low),
             exit_zero: exit.exit_zero,
+            fail_on_skipped: exit.fail_on_skipped || fail_on_skipped,
             min_confidence: out.confidence,
         }
     }

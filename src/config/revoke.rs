@@ -75,12 +75,13 @@ impl Config {
         let exit = ExitArgs {
             fail_on: None,
             exit_zero: false,
+            fail_on_skipped: false,
         };
         Ok((
             Config {
                 source,
                 lints: Lints::new(&[], 90, 0),
-                report: ReportOptions::new(&quiet, &exit, None),
+                report: ReportOptions::new(&quiet, &exit, None, false),
                 rules,
                 verify: None,
                 filters: Filters::default(),

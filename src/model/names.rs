@@ -145,6 +145,8 @@ pub fn display_path_bytes(bytes: &[u8]) -> String {
         for c in chunk.valid().chars() {
             if c == '\\' {
                 out.push_str("\\\\");
+            } else if is_bidi(c) {
+                out.push_str(&format!("\\u{{{:04X}}}", c as u32));
             } else {
                 out.push(c);
             }
@@ -156,9 +158,45 @@ pub fn display_path_bytes(bytes: &[u8]) -> String {
     out
 }
 
+/// Unicode controls that reorder displayed text (U+202A-U+202E,
+/// U+2066-U+2069, the marks U+200E, U+200F and U+061C): a name holding
+/// U+202E shows `txt.exe` as `exe.txt`. Paths show them escaped.
+fn is_bidi(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// True when `text` holds a bidirectional control character.
+pub fn has_bidi(text: &str) -> bool {
+    text.chars().any(is_bidi)
+}
+
+/// `text` with bidirectional controls escaped (`\u{202E}`), as paths show them.
+pub fn without_bidi(text: &str) -> String {
+    if !has_bidi(text) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if is_bidi(c) {
+                format!("\\u{{{:04X}}}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bidi_controls_in_paths_are_escaped() {
+        let name = "invoice\u{202E}txt.exe";
+        assert_eq!(display_path_bytes(name.as_bytes()), "invoice\\u{202E}txt.exe");
+        assert_eq!(without_bidi(name), "invoice\\u{202E}txt.exe");
+        assert_eq!(without_bidi("plain"), "plain");
+    }
 
     #[test]
     fn quoted_values_leave_messages() {

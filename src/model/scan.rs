@@ -77,6 +77,16 @@ impl SkipReason {
         }
     }
 
+    /// True when content that could hold a secret went unread or was read
+    /// only in part (what `--fail-on-skipped` fails on); false for paths
+    /// that are not content (symlinks, special files).
+    pub fn is_content(&self) -> bool {
+        !matches!(
+            self,
+            SkipReason::Symlink | SkipReason::BrokenSymlink | SkipReason::NotRegularFile
+        )
+    }
+
     /// True for skips the user should hear about as warnings.
     pub fn is_warning(&self) -> bool {
         matches!(

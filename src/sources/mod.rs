@@ -22,7 +22,7 @@ pub mod tree;
 pub use archive::ArchiveLimits;
 pub use decode::{decode, Decoded};
 pub use git::{CommitRange, HistoryMode, HistorySource};
-pub use repo::{file_at, fingerprint_key, hooks_dir};
+pub use repo::{file_at, fingerprint_key, hooks_dir, remote_default_branch};
 pub use roots::{work_tree, Roots};
 
 /// Read a git index file (split and sparse indexes included).

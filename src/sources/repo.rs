@@ -148,6 +148,25 @@ pub fn file_at(repo_path: &Path, rev: &str, path: &str) -> Result<Option<String>
     let Some(entry) = tree.lookup_entry_by_path(path).map_err(|e| bad(&e))? else {
         return Ok(None);
     };
+    if !entry.mode().is_blob() {
+        // A symlink (or a directory) is not a settings file: absent.
+        return Ok(None);
+    }
     let object = entry.object().map_err(|e| bad(&e))?;
     Ok(Some(String::from_utf8_lossy(&object.data).into_owned()))
+}
+
+/// The commit the remote's default branch points at, as this clone last
+/// saw it (`refs/remotes/<remote>/HEAD`; `origin` when no remote is named);
+/// `None` when the clone does not know one (a first push to an empty remote).
+pub fn remote_default_branch(repo_path: &Path, remote: &str) -> Option<String> {
+    let repo = Repo::open(repo_path).ok()?;
+    let remote = if remote.is_empty() { "origin" } else { remote };
+    let mut reference = repo
+        .repo
+        .try_find_reference(format!("refs/remotes/{remote}/HEAD").as_str())
+        .ok()??;
+    let id = reference.peel_to_id().ok()?;
+    let commit = id.object().ok()?.peel_to_commit().ok()?;
+    Some(commit.id.to_string())
 }

@@ -386,7 +386,9 @@ fn read_capped(path: &Path, max: u64, buf: &mut Vec<u8>) -> std::io::Result<Opti
 pub fn display_path(p: &Path) -> String {
     #[cfg(unix)]
     let s: std::borrow::Cow<'_, str> = match p.to_str() {
-        Some(text) if !text.contains('\\') => std::borrow::Cow::Borrowed(text),
+        Some(text) if !text.contains('\\') && !crate::model::has_bidi(text) => {
+            std::borrow::Cow::Borrowed(text)
+        }
         _ => std::borrow::Cow::Owned(crate::model::display_path_bytes(
             std::os::unix::ffi::OsStrExt::as_bytes(p.as_os_str()),
         )),
