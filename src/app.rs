@@ -78,9 +78,6 @@ pub fn pre_commit(args: &crate::cli::history::PreCommitArgs) -> Result<u8> {
 
 /// Run a scan and report; the exit code and the reported findings.
 fn scan_findings(config: &Config) -> Result<(u8, Vec<crate::model::Finding>)> {
-    if let Some(key) = config.fingerprint_key {
-        crate::model::set_fingerprint_key(key);
-    }
     let matcher = Matcher::new(&config.rules)?.with_decoding(config.decode);
     let attributor = Attributor::new(&config.rules);
     let assessor = pipeline::Assessor::new(&config.rules);
@@ -90,6 +87,7 @@ fn scan_findings(config: &Config) -> Result<(u8, Vec<crate::model::Finding>)> {
         &attributor,
         &assessor,
         &config.lints,
+        config.fingerprint_key.as_ref(),
     )?;
     let before = result.findings.len();
     let min = config.report.min_confidence;
@@ -214,16 +212,16 @@ fn skipped_content(summary: &crate::model::Summary) -> Vec<String> {
         .skipped
         .iter()
         .filter(|s| s.reason.is_content())
-        .map(|s| {
-            crate::model::without_bidi(&format!("{}: {}", s.path, s.reason.label()))
-        })
+        .map(|s| crate::model::without_bidi(&format!("{}: {}", s.path, s.reason.label())))
         .collect()
 }
 
 /// Write a report to `path`. A regular file (or a new one) is written to a
 /// temporary file beside it and renamed into place, so a killed run never
 /// leaves a half-written report for CI to upload; special files
-/// (`/dev/stdout`, pipes) are written through, never replaced.
+/// (`/dev/stdout`, pipes) are written through, never replaced. On Linux the
+/// temporary file has no name until it is complete (`O_TMPFILE`), so even
+/// `SIGKILL` leaves nothing behind.
 fn write_output(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
@@ -249,6 +247,39 @@ fn write_output(
         .file_name()
         .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
     let tmp = dir.join(format!(".{name}.keysweep-{}.tmp", std::process::id()));
+    #[cfg(target_os = "linux")]
+    if let Some(file) = unnamed_file(dir) {
+        let mut w = BufWriter::new(file);
+        write(&mut w)?;
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        // Name it (a link from its /proc entry), then move it into place.
+        let from = std::ffi::CString::new(format!(
+            "/proc/self/fd/{}",
+            std::os::fd::AsRawFd::as_raw_fd(&file)
+        ))
+        .map_err(io::Error::other)?;
+        let to =
+            std::ffi::CString::new(tmp.as_os_str().as_encoded_bytes()).map_err(io::Error::other)?;
+        // SAFETY: both are valid NUL-terminated paths for the call's duration.
+        let linked = unsafe {
+            libc::linkat(
+                libc::AT_FDCWD,
+                from.as_ptr(),
+                libc::AT_FDCWD,
+                to.as_ptr(),
+                libc::AT_SYMLINK_FOLLOW,
+            )
+        };
+        if linked != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let renamed = std::fs::rename(&tmp, path);
+        if renamed.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        return renamed;
+    }
     let result = (|| {
         let mut w = BufWriter::new(std::fs::File::create(&tmp)?);
         write(&mut w)?;
@@ -260,6 +291,19 @@ fn write_output(
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// An unnamed file in `dir` (`O_TMPFILE`); `None` where the file system
+/// has no such files, and the caller names its temporary file instead.
+#[cfg(target_os = "linux")]
+fn unnamed_file(dir: &Path) -> Option<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_TMPFILE)
+        .mode(0o644)
+        .open(dir)
+        .ok()
 }
 
 /// `keysweep revoke`: find the finding by fingerprint, show the call, and
@@ -278,6 +322,7 @@ pub fn revoke(
         &attributor,
         &pipeline::Assessor::new(&config.rules),
         &config.lints,
+        config.fingerprint_key.as_ref(),
     )?;
     let Some(f) = result
         .findings

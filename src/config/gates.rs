@@ -171,7 +171,10 @@ pub(super) fn range_settings(
             );
         }
         let settings = Settings::from_commit(!explicit, None, &file)?;
-        return Ok((Shared::from_settings(flags, settings, &CommitFiles::default())?, watched));
+        return Ok((
+            Shared::from_settings(flags, settings, &CommitFiles::default())?,
+            watched,
+        ));
     };
     // A base that is not in the clone: the walk reports it, with its hint.
     let text = match crate::sources::file_at(repo, &base, &file) {

@@ -20,8 +20,8 @@ pub mod paths;
 
 pub use crate::model::is_env_file;
 use crate::model::{
-    base_name, decode_jwt_claims, fingerprint, is_dotenv_name, is_template, iso_date, EnvCommitted,
-    Finding, Severity,
+    base_name, decode_jwt_claims, is_dotenv_name, is_template, iso_date, EnvCommitted, Finding,
+    Severity,
 };
 use crate::rules::{KeyMode, Rule};
 use crate::sources::Blob;
@@ -403,7 +403,7 @@ fn lint_at(f: &Finding, rule: &str, severity: Severity, message: String) -> Find
     Finding {
         rule_id: rule.to_string(),
         severity,
-        fingerprint: fingerprint(rule, &f.secret, &f.path),
+        fingerprint: String::new(), // made by the pipeline
         message: Some(message),
         ..f.clone()
     }
@@ -414,7 +414,6 @@ fn settings_change(c: &EnvCommitted, severity: Severity) -> Finding {
     let mut f = env_file_in_history(c, severity);
     let short = &c.commit.commit[..c.commit.commit.len().min(12)];
     f.rule_id = SETTINGS_CHANGED.to_string();
-    f.fingerprint = fingerprint(SETTINGS_CHANGED, "", &c.path);
     f.confidence = crate::model::Confidence::Medium;
     f.confidence_reasons = vec!["keysweep's own settings changed in the range".to_string()];
     f.message = Some(format!(
@@ -460,7 +459,7 @@ pub(crate) fn file_finding(path: &str, rule: &str, severity: Severity, message: 
         column: 1,
         context_before: String::new(),
         context_after: String::new(),
-        fingerprint: fingerprint(rule, "", path),
+        fingerprint: String::new(), // made by the pipeline
         provenance: crate::model::Provenance::File,
         message: Some(message),
         provider: None,

@@ -4,7 +4,7 @@
 //! adds a finding, with the cell index, for every secret that also appears
 //! in a cell's outputs (stream text, display data, tracebacks).
 
-use super::{fingerprint, Finding, SECRET_IN_NOTEBOOK_OUTPUT};
+use super::{Finding, SECRET_IN_NOTEBOOK_OUTPUT};
 use crate::model::Severity;
 use serde_json::Value;
 
@@ -95,7 +95,7 @@ pub(super) fn output_findings(
                 rule_id: SECRET_IN_NOTEBOOK_OUTPUT.to_string(),
                 severity,
                 line,
-                fingerprint: fingerprint(SECRET_IN_NOTEBOOK_OUTPUT, &f.secret, &f.path),
+                fingerprint: String::new(), // made by the pipeline
                 message: Some(format!(
                     "the {} key is in the output of cell {cell}{run}: clear the notebook's outputs and rotate the key",
                     f.rule_id

@@ -307,24 +307,19 @@ impl Finding {
     }
 }
 
-/// The key fingerprints are computed with: derived from the scanned
-/// repository's root commit, so fingerprints are stable across runs, moved
-/// lines and machines, but a published SARIF or baseline does not let anyone
-/// test guesses of a secret offline without knowing the repository.
-static FINGERPRINT_KEY: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
-
-/// Set the fingerprint key (once per process, before findings are made).
-pub fn set_fingerprint_key(key: [u8; 32]) {
-    let _ = FINGERPRINT_KEY.set(key);
-}
-
 /// A stable fingerprint for (rule, secret, path), never the line number:
-/// HMAC-SHA-256 under the repository's key (see [`set_fingerprint_key`]),
-/// first 32 hex digits; outside a repository (no key), the plain hash of
-/// [`legacy_fingerprint`].
-pub fn fingerprint(rule_id: &str, secret: &str, path: &str) -> String {
+/// HMAC-SHA-256 under `key`, first 32 hex digits; with no key (outside a
+/// repository), the plain hash of [`legacy_fingerprint`].
+///
+/// The key is derived from the scanned repository's root commit, so
+/// fingerprints are stable across runs, moved lines and machines, but a
+/// published SARIF or baseline does not let anyone test guesses of a secret
+/// offline without knowing the repository. It is passed, never global: two
+/// scans in one process (a library user, a sweep of many repositories) each
+/// get their own.
+pub fn fingerprint(key: Option<&[u8; 32]>, rule_id: &str, secret: &str, path: &str) -> String {
     use hmac::{Hmac, Mac};
-    let Some(key) = FINGERPRINT_KEY.get() else {
+    let Some(key) = key else {
         return legacy_fingerprint(rule_id, secret, path);
     };
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
@@ -427,11 +422,21 @@ mod tests {
 
     #[test]
     fn fingerprint_ignores_line_and_separates_fields() {
-        let a = fingerprint("r", "secret", "a.txt");
-        assert_eq!(a, fingerprint("r", "secret", "a.txt"));
-        assert_ne!(a, fingerprint("r", "secret", "b.txt"));
-        assert_ne!(fingerprint("ab", "c", "p"), fingerprint("a", "bc", "p"));
+        let k = Some(&[7u8; 32]);
+        let a = fingerprint(k, "r", "secret", "a.txt");
+        assert_eq!(a, fingerprint(k, "r", "secret", "a.txt"));
+        assert_ne!(a, fingerprint(k, "r", "secret", "b.txt"));
+        assert_ne!(
+            fingerprint(k, "ab", "c", "p"),
+            fingerprint(k, "a", "bc", "p")
+        );
         assert_eq!(a.len(), 32);
+        // Another repository's key, or none, gives another fingerprint.
+        assert_ne!(a, fingerprint(Some(&[8u8; 32]), "r", "secret", "a.txt"));
+        assert_eq!(
+            fingerprint(None, "r", "secret", "a.txt"),
+            legacy_fingerprint("r", "secret", "a.txt")
+        );
     }
 
     #[test]

@@ -17,8 +17,8 @@ pub use finding::*;
 pub use jwt::decode_jwt_claims;
 pub use keyblock::describe_private_key;
 pub use names::{
-    base_name, display_path_bytes, has_bidi, is_docs_like, is_dotenv_name, is_env_file, is_template,
-    key_container_rule, without_bidi, without_quoted_values,
+    base_name, display_path_bytes, has_bidi, is_docs_like, is_dotenv_name, is_env_file,
+    is_template, key_container_rule, without_bidi, without_quoted_values,
 };
 pub use scan::{Coverage, EnvCommitted, ScanInfo, SkipReason, Skipped, Summary, Unreadable};
 pub use status::{Status, Verification};

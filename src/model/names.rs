@@ -193,7 +193,10 @@ mod tests {
     #[test]
     fn bidi_controls_in_paths_are_escaped() {
         let name = "invoice\u{202E}txt.exe";
-        assert_eq!(display_path_bytes(name.as_bytes()), "invoice\\u{202E}txt.exe");
+        assert_eq!(
+            display_path_bytes(name.as_bytes()),
+            "invoice\\u{202E}txt.exe"
+        );
         assert_eq!(without_bidi(name), "invoice\\u{202E}txt.exe");
         assert_eq!(without_bidi("plain"), "plain");
     }

@@ -37,13 +37,15 @@ pub struct ScanResult {
 
 /// Scan everything `source` yields with `matcher`; `attributor` names the
 /// provider of shared key shapes from each file's words; `lints` watch every
-/// blob and add their findings at the end.
+/// blob and add their findings at the end. Every finding's fingerprint is
+/// made at the end, under `key` (see [`fingerprint`]).
 pub fn scan(
     source: &dyn Source,
     matcher: &Matcher,
     attributor: &Attributor,
     assessor: &Assessor,
     lints: &Lints,
+    key: Option<&[u8; 32]>,
 ) -> Result<ScanResult, SourceError> {
     let started = Instant::now();
     let stats = SourceStats::new(source.archive_limits());
@@ -78,6 +80,9 @@ pub fn scan(
     metadata::redact_commits(matcher, &mut findings, &mut [&mut env_files, &mut settings]);
     assessor.assess(&mut findings);
     lints.finish(&mut findings, &env_files, &settings);
+    for f in &mut findings {
+        f.fingerprint = fingerprint(key, &f.rule_id, &f.secret, &f.path);
+    }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(ScanResult {
         findings,
@@ -289,7 +294,8 @@ impl Spot {
     fn finding(&self, matcher: &Matcher, place: &crate::sources::Place) -> Finding {
         let rule_id = matcher.rule_id(self.rule);
         Finding {
-            fingerprint: fingerprint(rule_id, &self.secret, &place.path),
+            // Set for every finding at the end of `scan`.
+            fingerprint: String::new(),
             severity: matcher.severity(self.rule),
             rule_id: rule_id.to_string(),
             context_before: self.context.0.clone(),

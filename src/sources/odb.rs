@@ -22,8 +22,10 @@
 //! - Nothing unmaps those ranges while they are released: the store holds a
 //!   handle with pack unloading prevented from [`ObjectStore::open`] until
 //!   it is dropped, and releasing is a method of the store, so it can only
-//!   run while that guard lives. gitoxide is the only code in the process
-//!   that maps pack files.
+//!   run while that guard lives. The other gitoxide handle a scan holds, the
+//!   repository's own (`Repo`, which walks commits and reads refs), maps the
+//!   same pack files, so `Repo::open` prevents pack unloading on it too:
+//!   every handle in the process that maps packs keeps them mapped.
 
 /// Largest buffer kept for reuse.
 const SPARE_MAX: usize = 4 << 20;

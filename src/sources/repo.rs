@@ -23,7 +23,7 @@ impl Repo {
         if !path.exists() && std::env::var_os("GIT_DIR").is_none() {
             return Err(SourceError::NotFound(path.display().to_string()));
         }
-        let repo = gix::discover_with_environment_overrides(path).map_err(|e| {
+        let mut repo = gix::discover_with_environment_overrides(path).map_err(|e| {
             let text = chain(&e);
             if text.contains("objectFormat") && text.contains("sha256") {
                 return SourceError::Setup(format!(
@@ -44,6 +44,10 @@ impl Repo {
             Some(dir) if !dir.is_empty() => absolute(Path::new(&dir)),
             _ => repo.common_dir().to_path_buf(),
         };
+        // This handle maps the same pack files as `odb::ObjectStore`, whose
+        // release of resident pack pages relies on nothing unmapping them
+        // while it runs: packs this handle maps stay mapped until it drops.
+        repo.objects.prevent_pack_unload();
         Ok(Repo { repo, common_dir })
     }
 
