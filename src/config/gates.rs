@@ -146,17 +146,14 @@ pub(super) fn range_settings(
     repo: &Path,
     range: &CommitRange,
 ) -> Result<(Shared, Vec<String>)> {
-    let (file, explicit) = match &flags.config.config {
+    let (file, explicit, own) = match &flags.config.config {
         Some(p) => match in_repository(repo, p) {
-            Some(rel) => (rel, true),
-            None => return Ok((Shared::new(flags, repo)?, vec![CONFIG_NAME.to_string()])),
+            Some(rel) => (rel, true, None),
+            None => (CONFIG_NAME.to_string(), false, Some(p.clone())),
         },
-        None => (CONFIG_NAME.to_string(), false),
+        None => (CONFIG_NAME.to_string(), false, None),
     };
     let mut watched = vec![file.clone()];
-    if flags.config.no_config {
-        return Ok((Shared::new(flags, repo)?, watched));
-    }
     let base = match range.hide.first() {
         Some(b) => Some(b.clone()),
         None => range
@@ -164,6 +161,62 @@ pub(super) fn range_settings(
             .as_deref()
             .and_then(|remote| crate::sources::remote_default_branch(repo, remote)),
     };
+    // `--baseline` and `--ignore-file` naming files in the repository are
+    // read from the base too (and apply not at all without one).
+    let mut config = flags.config.clone();
+    let mut from_flags = CommitFiles::default();
+    let flag_files = [
+        ("--baseline", config.baseline.take()),
+        ("--ignore-file", config.ignore_file.take()),
+    ];
+    for (i, (flag, path)) in flag_files.into_iter().enumerate() {
+        let Some(path) = path else { continue };
+        let Some(rel) = in_repository(repo, &path) else {
+            // Outside the repository: the user's own file, read as it is.
+            match i {
+                0 => config.baseline = Some(path),
+                _ => config.ignore_file = Some(path),
+            }
+            continue;
+        };
+        let text = match &base {
+            Some(b) => crate::sources::file_at(repo, b, &rel)?,
+            None => None,
+        };
+        if text.is_none() {
+            eprintln!(
+                "keysweep: warning: {flag} {rel}: not in the base commit, so it does not apply; the range's own copy is not used"
+            );
+        }
+        let label = format!(
+            "{} {}:{rel}",
+            &flag[2..],
+            base.as_deref().unwrap_or("(no base)")
+        );
+        watched.push(rel.clone());
+        if i == 0 {
+            from_flags.baseline = text;
+            from_flags.baseline_flag = Some(label);
+        } else {
+            from_flags.ignore_dir = rel
+                .rsplit_once('/')
+                .map_or_else(String::new, |(dir, _)| dir.to_string());
+            from_flags.ignore_file = text;
+            from_flags.ignore_flag = Some(label);
+        }
+    }
+    let flags = Flags {
+        config: &config,
+        ..flags
+    };
+    if own.is_some() || flags.config.no_config {
+        // Your own file (which replaces every other), or none.
+        let settings = Settings::discover(own.as_deref(), true, repo)?;
+        return Ok((
+            Shared::from_settings(flags, settings, &from_flags)?,
+            watched,
+        ));
+    }
     let Some(base) = base else {
         if explicit {
             eprintln!(
@@ -172,14 +225,20 @@ pub(super) fn range_settings(
         }
         let settings = Settings::from_commit(!explicit, None, &file)?;
         return Ok((
-            Shared::from_settings(flags, settings, &CommitFiles::default())?,
+            Shared::from_settings(flags, settings, &from_flags)?,
             watched,
         ));
     };
     // A base that is not in the clone: the walk reports it, with its hint.
     let text = match crate::sources::file_at(repo, &base, &file) {
         Ok(text) => text,
-        Err(_) if !explicit => return Ok((Shared::new(flags, repo)?, watched)),
+        Err(_) if !explicit => {
+            let settings = Settings::discover(None, false, repo)?;
+            return Ok((
+                Shared::from_settings(flags, settings, &from_flags)?,
+                watched,
+            ));
+        }
         Err(e) => return Err(e.into()),
     };
     if explicit && text.is_none() {
@@ -189,7 +248,7 @@ pub(super) fn range_settings(
     }
     let name = format!("{base}:{file}");
     let settings = Settings::from_commit(!explicit, text.as_deref(), &name)?;
-    let mut files = CommitFiles::default();
+    let mut files = from_flags;
     if let Some(r) = &settings.repo {
         // Paths in the file are relative to the file's directory.
         let dir = file.rsplit_once('/').map_or("", |(d, _)| d);
@@ -202,17 +261,19 @@ pub(super) fn range_settings(
                 format!("{dir}/{rel}")
             }
         };
-        for (slot, path) in [
-            (&mut files.baseline, &r.baseline),
-            (&mut files.ignore_file, &r.ignore_file),
+        let (baseline_from_flag, ignore_from_flag) =
+            (files.baseline_flag.is_some(), files.ignore_flag.is_some());
+        for (slot, path, flagged) in [
+            (&mut files.baseline, &r.baseline, baseline_from_flag),
+            (&mut files.ignore_file, &r.ignore_file, ignore_from_flag),
         ] {
-            if let Some(p) = path {
+            if let (Some(p), false) = (path, flagged) {
                 let rel = at(p);
                 *slot = crate::sources::file_at(repo, &base, &rel)?;
                 watched.push(rel);
             }
         }
-        if let Some(p) = &r.ignore_file {
+        if let (Some(p), false) = (&r.ignore_file, ignore_from_flag) {
             files.ignore_dir = at(p)
                 .rsplit_once('/')
                 .map_or_else(String::new, |(dir, _)| dir.to_string());
@@ -252,4 +313,9 @@ pub(super) struct CommitFiles {
     pub(super) ignore_file: Option<String>,
     /// The ignore file's directory in the repository.
     pub(super) ignore_dir: String,
+    /// Set when `baseline` is what `--baseline` named in the repository (the
+    /// base's copy): its label.
+    pub(super) baseline_flag: Option<String>,
+    /// Likewise for `--ignore-file`.
+    pub(super) ignore_flag: Option<String>,
 }

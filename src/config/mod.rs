@@ -118,7 +118,10 @@ impl Shared {
                 format!("repository config {}: {what}", r.origin_name())
             })
         };
-        if let Some(b) = &flags.config.baseline {
+        if let (Some(text), Some(label)) = (&commit.baseline, &commit.baseline_flag) {
+            // `--baseline` naming a file in the repository, read from a range's base.
+            filters = filters.with_baseline(crate::filter::parse_baseline(label, text)?, label);
+        } else if let Some(b) = &flags.config.baseline {
             filters =
                 filters.with_baseline(read_baseline(b)?, &format!("baseline {}", b.display()));
         } else if let Some(b) = &user.baseline {
@@ -132,7 +135,9 @@ impl Shared {
         } else if let Some(b) = repo.and_then(|r| r.baseline.as_ref()) {
             filters = filters.with_baseline(read_baseline(b)?, &repo_label("baseline"));
         }
-        if let Some(i) = flags
+        if let (Some(text), Some(label)) = (&commit.ignore_file, &commit.ignore_flag) {
+            filters = filters.with_ignore_text(label, text, &commit.ignore_dir)?;
+        } else if let Some(i) = flags
             .config
             .ignore_file
             .as_ref()

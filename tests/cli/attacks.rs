@@ -364,6 +364,25 @@ fn a_range_or_push_cannot_allowlist_itself_through_config() {
     assert!(text.contains("not in the base commit"), "{text}");
     assert!(text.contains("settings-changed-in-range"), "{text}");
     assert!(!text.contains(&k));
+    // A baseline the range writes for its own key, named with --baseline:
+    // read from the base, where it is not.
+    let out = run(d, &["scan", "app.py", "--write-baseline", "own.json"]);
+    assert!(out.status.success(), "{}", said(&out));
+    git(d, &["add", "-A"]);
+    git(d, &["commit", "-q", "-m", "baseline my own key"]);
+    let out = run(
+        d,
+        &[
+            "history",
+            "--range",
+            &range,
+            "--baseline",
+            "own.json",
+            "--no-config",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(said(&out).contains("--baseline own.json: not in the base commit"));
     // A --config file outside the repository is the user's own: it applies.
     let own = TempDir::new().unwrap();
     write(own.path(), "ks.toml", "[allow]\npaths = [\"app.py\"]\n");
