@@ -531,3 +531,59 @@ fn a_path_too_deep_to_open_fails_under_fail_on_skipped() {
     assert!(text.contains("--fail-on-skipped"), "{text}");
     assert!(!text.contains(&k), "{text}");
 }
+
+/// Case 9: a run killed (SIGKILL) while it writes `--output` leaves no
+/// file behind: the report is written to an unnamed file until complete.
+/// The test waits until the process holds a file open in the output
+/// directory (the report being written), then kills it.
+#[cfg(target_os = "linux")]
+#[test]
+fn sigkill_during_output_leaves_no_temporary_file() {
+    let t = TempDir::new().unwrap();
+    let src = t.path().join("src");
+    let out_dir = t.path().join("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let mut body = String::new();
+    for i in 0..20_000 {
+        body.push_str(&format!("K{i} = '{}'\n", live(&format!("kill-{i}"))));
+    }
+    write(&src, "many.py", &body);
+    let bin = assert_cmd::cargo::cargo_bin("keysweep");
+    let mut child = std::process::Command::new(bin)
+        .current_dir(&src)
+        .args(["scan", ".", "--format", "html", "--output"])
+        .arg(out_dir.join("report.html"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let fds = format!("/proc/{}/fd", child.id());
+    let canon = out_dir.canonicalize().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let mut caught = false;
+    while std::time::Instant::now() < deadline {
+        let open_in_out = std::fs::read_dir(&fds).ok().is_some_and(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| std::fs::read_link(e.path()).ok())
+                .any(|target| target.starts_with(&canon))
+        });
+        if open_in_out {
+            child.kill().unwrap();
+            caught = true;
+            break;
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let _ = child.wait();
+    assert!(caught, "never saw the report being written");
+    let left: Vec<_> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
