@@ -360,6 +360,8 @@ pub struct ReportOptions {
     pub exit_zero: bool,
     /// Findings below this confidence are not reported.
     pub min_confidence: crate::model::Confidence,
+    /// Findings kept per (file, rule); 0: all.
+    pub max_findings_per_file: usize,
 }
 
 impl ReportOptions {
@@ -391,6 +393,7 @@ impl ReportOptions {
             fail_on: exit.fail_on.or(fail_on).unwrap_or(Severity::Low),
             exit_zero: exit.exit_zero,
             min_confidence: out.confidence,
+            max_findings_per_file: out.max_findings_per_file,
         }
     }
 }

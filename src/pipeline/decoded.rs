@@ -56,8 +56,7 @@ pub(super) fn findings(
             };
             out.extend(
                 super::places_touching(blob, first_line, last_line)
-                    .into_iter()
-                    .map(|p| spot.finding(matcher, p)),
+                    .map(|p| spot.finding(matcher, &blob.places[p])),
             );
         }
     }
