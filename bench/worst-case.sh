@@ -3,7 +3,8 @@
 # input built to hit the matcher's, the pipeline's and the reporters' worst
 # cases. One run each (plus a warm-up), printed as a table.
 #
-#   bench/worst-case.sh [KEYSWEEP]     (default: target/release/keysweep)
+#   bench/worst-case.sh [KEYSWEEP]            (default: target/release/keysweep)
+#   bench/worst-case.sh --findings [KEYSWEEP] (only the second table below)
 #
 #  kw-24m        a 24 MB file that repeats one keyword (`twilio`)
 #  kw-2x24m      two such files
@@ -17,8 +18,25 @@
 #  sarif-50k     50,000 findings written as SARIF
 # Bounds the README states: tree scans under 100 MiB, history under 150 MiB;
 # kw-24m at most 3x plain-24m.
+#
+# Then a second table, of inputs with many findings, generated at run time
+# in a temporary directory (removed on exit) and run once each under
+# `/usr/bin/time -v`: findings reported and left out by the per-file cap
+# (`-` when the build has none), peak RSS and wall time.
+#  jwt-24m       24 MB of JWT-shaped lines (the `jwt` rule: a JSON header and
+#                payload, random signature; about 390,000 matches), JSON
+#  jwt-2x24m     two such files, JSON
+#  jwt-24m-html  the 24 MB file, HTML
+#  tree-50k      1,000 files of 50 `sk_live_` keys each (50,000 findings,
+#                none capped), JSON
+#  tree-50k-html the same tree, HTML
+#  report-html   `keysweep report` of tree-50k's JSON to HTML
 set -euo pipefail
 cd "$(dirname "$0")/.."
+FINDINGS_ONLY=
+if [ "${1:-}" = --findings ]; then
+  FINDINGS_ONLY=1; shift
+fi
 if [ $# -gt 0 ]; then
   KS=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 else
@@ -26,6 +44,78 @@ else
   KS=$PWD/target/release/keysweep
 fi
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
+
+# findings_table: the second table (see the header).
+findings_table() {
+  local T
+  T=$(mktemp -d)
+  trap 'rm -rf "$T"' RETURN
+  python3 - "$T" <<'PY'
+import base64, os, random, sys
+t = sys.argv[1]
+rng = random.Random(23)
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=")
+alnum = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+url = alnum + "-_"
+header = b64(b'{"alg":"HS256"}')
+def jwt():
+    payload = b64(b'{"sub":"%05d"}' % rng.randrange(100000))
+    sig = "".join(rng.choice(url) for _ in range(20)).encode()
+    return header + b"." + payload + b"." + sig + b"\n"
+def jwt_file(path, size=24 * 1000 * 1000):
+    with open(path, "wb") as f:
+        n = 0
+        while n < size:
+            chunk = b"".join(jwt() for _ in range(10000))
+            f.write(chunk)
+            n += len(chunk)
+for d in ("jwt-24m", "jwt-2x24m", "tree-50k"):
+    os.makedirs(os.path.join(t, d))
+jwt_file(os.path.join(t, "jwt-24m", "tokens.txt"))
+for n in ("a.txt", "b.txt"):
+    jwt_file(os.path.join(t, "jwt-2x24m", n))
+for i in range(1000):
+    with open(os.path.join(t, "tree-50k", f"keys{i:04}.env"), "w") as f:
+        for k in range(50):
+            f.write(f"KEY_{k}=sk_live_{''.join(rng.choice(alnum) for _ in range(24))}\n")
+PY
+  # run NAME OUTPUT ARGS...: one run, writing to OUTPUT; prints the table row.
+  run() {
+    local name=$1 out=$2; shift 2
+    /usr/bin/time -v -o "$T/time" "$@" --output "$out" > /dev/null 2>&1 ||
+      { echo "$name: keysweep failed" >&2; cat "$T/time" >&2; return 1; }
+    local kb secs found capped
+    kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$T/time")
+    secs=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$T/time" |
+      awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }')
+    case $out in
+      *.json)
+        read -r found capped < <(python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))["summary"]
+c = s.get("capped")
+print(sum(s["findings_by_severity"].values()), c["findings"] if c else "-")' "$out") ;;
+      *)
+        found=$(grep -o '<tr class="f"' "$out" | wc -l)
+        capped=$(sed -n 's/.*<p class="warn">\([0-9]*\) more finding(s) not listed.*/\1/p' "$out")
+        capped=${capped:--} ;;
+    esac
+    printf '%-14s %10s %10s %10.1f %8.2f\n' "$name" "$found" "$capped" "$(echo "$kb / 1024" | bc -l)" "$secs"
+  }
+  printf '%-14s %10s %10s %10s %8s\n' case reported capped "peak MiB" seconds
+  local Q="--quiet --exit-zero"
+  run jwt-24m "$T/jwt.json" "$KS" scan "$T/jwt-24m" $Q --format json
+  run jwt-2x24m "$T/jwt2.json" "$KS" scan "$T/jwt-2x24m" $Q --format json
+  run jwt-24m-html "$T/jwt.html" "$KS" scan "$T/jwt-24m" $Q --format html
+  run tree-50k "$T/tree.json" "$KS" scan "$T/tree-50k" $Q --format json
+  run tree-50k-html "$T/tree.html" "$KS" scan "$T/tree-50k" $Q --format html
+  run report-html "$T/report.html" "$KS" report "$T/tree.json" --format html
+}
+if [ -n "$FINDINGS_ONLY" ]; then
+  findings_table
+  exit
+fi
+
 W=bench/corpus/worst
 mkdir -p "$W"
 
@@ -110,3 +200,4 @@ python3 bench/measure.py 1 - --no-rate \
   "staged-190m=$KS staged $R --max-file-size 1G $Q" \
   "json-50k=$KS scan $W/findings-50k $Q --format json --output /dev/null" \
   "sarif-50k=$KS scan $W/findings-50k $Q --format sarif --output /dev/null"
+findings_table

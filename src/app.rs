@@ -87,6 +87,7 @@ fn scan_findings(config: &Config) -> Result<(u8, Vec<crate::model::Finding>)> {
         &attributor,
         &assessor,
         &config.lints,
+        config.report.max_findings_per_file,
         config.fingerprint_key.as_ref(),
     )?;
     let before = result.findings.len();
@@ -157,6 +158,12 @@ fn scan_findings(config: &Config) -> Result<(u8, Vec<crate::model::Finding>)> {
     }
     if let Some(path) = &config.write_baseline {
         crate::filter::write_baseline(path, &result.findings)?;
+        let capped = result.summary.capped.findings;
+        if capped > 0 && !opts.quiet {
+            eprintln!(
+                "keysweep: note: the baseline leaves out the {capped} finding(s) the per-file cap left out; write it with --max-findings-per-file 0 to hold them all"
+            );
+        }
         if !opts.quiet {
             eprintln!(
                 "keysweep: wrote {} finding(s) to the baseline {}",
@@ -175,6 +182,14 @@ fn scan_findings(config: &Config) -> Result<(u8, Vec<crate::model::Finding>)> {
         Some(v) if v.fail_on_live => result.findings.iter().any(live),
         _ => result.findings.iter().any(|f| f.severity >= opts.fail_on),
     };
+    // Findings the per-file cap left out were never filtered, assessed or
+    // verified: they fail the run at their rule's severity (under
+    // --fail-on-live too, as they were not shown dead), so filling a file
+    // with decoys the kept findings are suppressed for cannot pass a run.
+    let failing = failing
+        || result.summary.capped.severity.is_some_and(|s| {
+            s >= opts.fail_on || config.verify.as_ref().is_some_and(|v| v.fail_on_live)
+        });
     let skipped = skipped_content(&result.summary);
     if opts.fail_on_skipped && !skipped.is_empty() && !opts.exit_zero {
         let mut e = io::stderr().lock();
@@ -322,6 +337,7 @@ pub fn revoke(
         &attributor,
         &pipeline::Assessor::new(&config.rules),
         &config.lints,
+        config.report.max_findings_per_file,
         config.fingerprint_key.as_ref(),
     )?;
     let Some(f) = result

@@ -225,6 +225,10 @@ pub struct OutputArgs {
     /// documentation and fixture values too).
     #[arg(long, value_enum, value_name = "LEVEL", default_value_t = Confidence::Medium)]
     pub confidence: Confidence,
+    /// Keep at most N findings per file and rule; the rest are counted in
+    /// the summary and still fail the run (0: keep all).
+    #[arg(long, value_name = "N", default_value_t = crate::pipeline::DEFAULT_MAX_FINDINGS_PER_FILE, help_heading = "Limits")]
+    pub max_findings_per_file: usize,
 }
 
 /// Exit status policy.

@@ -376,6 +376,8 @@ pub struct ReportOptions {
     pub fail_on_skipped: bool,
     /// Findings below this confidence are not reported.
     pub min_confidence: crate::model::Confidence,
+    /// Findings kept per (file, rule); 0: all.
+    pub max_findings_per_file: usize,
 }
 
 impl ReportOptions {
@@ -413,6 +415,7 @@ impl ReportOptions {
             exit_zero: exit.exit_zero,
             fail_on_skipped: exit.fail_on_skipped || fail_on_skipped,
             min_confidence: out.confidence,
+            max_findings_per_file: out.max_findings_per_file,
         }
     }
 }

@@ -71,6 +71,8 @@ impl Config {
             verbose: false,
             // Revoke acts on the key a fingerprint names, whatever its confidence.
             confidence: crate::model::Confidence::Low,
+            // Revoke looks for one fingerprint: the cap must not hide it.
+            max_findings_per_file: 0,
         };
         let exit = ExitArgs {
             fail_on: None,

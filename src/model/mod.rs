@@ -20,6 +20,8 @@ pub use names::{
     base_name, display_path_bytes, has_bidi, is_docs_like, is_dotenv_name, is_env_file,
     is_template, key_container_rule, without_bidi, without_quoted_values,
 };
-pub use scan::{Coverage, EnvCommitted, ScanInfo, SkipReason, Skipped, Summary, Unreadable};
+pub use scan::{
+    Capped, CappedFile, Coverage, EnvCommitted, ScanInfo, SkipReason, Skipped, Summary, Unreadable,
+};
 pub use status::{Status, Verification};
 pub use time::{format_time, iso_date, parse_date};

@@ -156,6 +156,9 @@ pub struct Summary {
     /// Findings below `--confidence` (not reported; `--confidence low`
     /// shows them).
     pub hidden_low_confidence: u64,
+    /// Findings not kept because their file already had
+    /// `--max-findings-per-file` of their rule.
+    pub capped: Capped,
     /// Wall time of the scan.
     #[serde(serialize_with = "secs")]
     pub elapsed: Duration,
@@ -173,6 +176,41 @@ impl Summary {
             .map(|&s| (s, findings.iter().filter(|f| f.severity == s).count()))
             .collect()
     }
+}
+
+/// How many findings the per-file cap left out, and where.
+///
+/// Tree and index scans count every occurrence left out; a history counts
+/// each (rule, secret, path) once, as its report would have.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Capped {
+    /// The cap in effect: findings kept per file and rule (0: no cap).
+    pub limit: usize,
+    /// Findings left out, in all.
+    pub findings: u64,
+    /// The (file, rule) pairs with the most left out, most first, at most
+    /// [`Capped::LISTED`] of them (a report's size stays bounded).
+    pub files: Vec<CappedFile>,
+    /// The most severe rule any left-out finding had: those findings fail
+    /// the run as the kept ones would.
+    #[serde(skip)]
+    pub severity: Option<Severity>,
+}
+
+impl Capped {
+    /// How many (file, rule) pairs [`Capped::files`] lists at most.
+    pub const LISTED: usize = 100;
+}
+
+/// One (file, rule) pair the cap left findings out of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CappedFile {
+    /// The file, as findings show paths.
+    pub path: String,
+    /// The rule.
+    pub rule_id: String,
+    /// Findings left out.
+    pub findings: u64,
 }
 
 /// A `.env` file that history committed: the first commit that added it,

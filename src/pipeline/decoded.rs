@@ -43,8 +43,6 @@ pub(super) fn findings(
                 memchr::memchr(b'\n', &data[d.span.end..]).map_or(data.len(), |p| d.span.end + p);
             let path = blob.places.first().map_or("", |p| p.path.as_str());
             let allowed = filter::inline_allowed(&data[cursor.line_start..line_end], path);
-            let (places, s) = super::allowed_places(blob, first_line, last_line, allowed);
-            suppressed += s;
             let spot = Spot {
                 rule: m.rule,
                 secret: String::from_utf8_lossy(secret).into_owned(),
@@ -54,7 +52,15 @@ pub(super) fn findings(
                 redacted_context: None,
                 encoding: Some(d.chain.join(" > ")),
             };
-            out.extend(places.into_iter().map(|p| spot.reported(matcher, p)));
+            for p in super::places_touching(blob, first_line, last_line) {
+                let place = &blob.places[p];
+                let added = allowed && super::allow_added_in_range(place, first_line);
+                if allowed && !added {
+                    suppressed += 1;
+                    continue;
+                }
+                out.push(spot.reported(matcher, (place, added)));
+            }
         }
     }
     (out, spans, suppressed)

@@ -5,12 +5,19 @@
 //! [`Finding`]s (line, column, context, fingerprint, inline allows), and
 //! [`scan`] collects them, sorts them so output never depends on thread timing,
 //! and returns them with a [`Summary`] for the reporters.
+//!
+//! Memory follows what is reported, not what a file holds: at most
+//! `--max-findings-per-file` findings are made per (file, rule), chosen
+//! before any is built ([`cap`] says how, and why the choice suits a
+//! history's fold); the rest are only counted.
 
+mod cap;
 mod confidence;
 mod decoded;
 mod linehash;
 mod metadata;
 
+pub use cap::{Cap, DEFAULT_LIMIT as DEFAULT_MAX_FINDINGS_PER_FILE};
 pub use confidence::{is_docs_path, Assessor};
 
 use crate::filter;
@@ -37,22 +44,26 @@ pub struct ScanResult {
 
 /// Scan everything `source` yields with `matcher`; `attributor` names the
 /// provider of shared key shapes from each file's words; `lints` watch every
-/// blob and add their findings at the end. Every finding's fingerprint is
-/// made at the end, under `key` (see [`fingerprint`]).
+/// blob and add their findings at the end; at most `max_per_file` findings
+/// are kept per (file, rule), the rest counted in the summary (0: no cap).
+/// Every finding's fingerprint is made at the end, under `key` (see
+/// [`fingerprint`]).
 pub fn scan(
     source: &dyn Source,
     matcher: &Matcher,
     attributor: &Attributor,
     assessor: &Assessor,
     lints: &Lints,
+    max_per_file: usize,
     key: Option<&[u8; 32]>,
 ) -> Result<ScanResult, SourceError> {
     let started = Instant::now();
     let stats = SourceStats::new(source.archive_limits());
     let found: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
     let suppressed = AtomicU64::new(0);
+    let cap = Cap::new(max_per_file);
     source.for_each_blob(&stats, &|blob: &Blob<'_>| {
-        let (mut f, s) = findings_in_blob(matcher, blob);
+        let (mut f, s) = capped_findings_in_blob(matcher, blob, &cap);
         attributor.attribute(&mut f, blob.data);
         hash_lines(&mut f, blob.data);
         lints.observe(blob, &f);
@@ -76,6 +87,10 @@ pub fn scan(
             .filter_map(|c| key_container_finding(matcher, c)),
     );
     let mut findings = source.finish(findings)?;
+    // A history's versions of one path may hold more distinct secrets
+    // together than any one of them (a tree scan has nothing over the cap
+    // left here).
+    cap.limit_findings(&mut findings);
     let (mut env_files, mut settings) = (source.env_files_committed(), source.settings_changed());
     metadata::redact_commits(matcher, &mut findings, &mut [&mut env_files, &mut settings]);
     assessor.assess(&mut findings);
@@ -95,6 +110,7 @@ pub fn scan(
             rules: matcher.len(),
             coverage: stats.take_coverage(),
             hidden_low_confidence: 0,
+            capped: cap.into_summary(),
             elapsed: started.elapsed(),
         },
     })
@@ -169,8 +185,20 @@ fn char_count(bytes: &[u8]) -> usize {
 
 /// Findings in one blob, one per match and place, and how many were
 /// suppressed inline. A place with `added_lines` keeps only matches that
-/// touch an added line.
+/// touch an added line. No cap: [`capped_findings_in_blob`] is what scans
+/// use.
 pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> (Vec<Finding>, u64) {
+    capped_findings_in_blob(matcher, blob, &Cap::new(0))
+}
+
+/// [`findings_in_blob`] with at most `cap`'s limit of findings per (place,
+/// rule), chosen before any is built (see [`cap`]); what is left out is
+/// counted in `cap`.
+pub fn capped_findings_in_blob(
+    matcher: &Matcher,
+    blob: &Blob<'_>,
+    cap: &Cap,
+) -> (Vec<Finding>, u64) {
     let data = blob.data;
     let kind = blob
         .places
@@ -183,15 +211,22 @@ pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> (Vec<Finding>, u6
     } else {
         (Vec::new(), Vec::new(), 0)
     };
+    // Decoded findings are few per blob and built before the cap could
+    // choose: limited here, as the pass after a history's fold does.
+    cap.limit_findings(&mut out);
     if !spans.is_empty() {
         // Other findings on those lines must not show the encoded secret.
         masks.extend(spans);
         masks.sort_by_key(|r| (r.start, r.end));
         masks.dedup();
     }
-    out.reserve(matches.len() * blob.places.len());
+    // First pass: which places each match counts at (inline allows and
+    // added lines), as (match, place) pairs in match order.
+    let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(matches.len());
+    // Pairs whose inline allow the range under review added (reported).
+    let mut allow_added: std::collections::HashSet<(u32, u32)> = Default::default();
     let mut cursor = Cursor::new(data);
-    for m in matches {
+    for (i, m) in matches.iter().enumerate() {
         // The inline allow marker goes on the line where the match starts.
         let start = m.span.start;
         cursor.advance(start);
@@ -201,15 +236,31 @@ pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> (Vec<Finding>, u6
         let to = memchr::memchr(b'\n', &data[start..reach]).map_or(reach, |p| start + p);
         let path = blob.places.first().map_or("", |p| p.path.as_str());
         let allowed = filter::inline_allowed(&data[from..to], path);
-        // The secret's own line and column (in multi-line rules it may start
-        // below the match).
+        // The secret's own line (in multi-line rules it may start below
+        // the match).
         cursor.advance(m.secret.start);
         let last_line = cursor.line + memchr::memchr_iter(b'\n', &data[m.secret.clone()]).count();
-        let (places, s) = allowed_places(blob, first_line, last_line, allowed);
-        suppressed += s;
-        if places.is_empty() {
-            continue;
+        for p in places_touching(blob, first_line, last_line) {
+            if !allowed {
+                pairs.push((i as u32, p as u32));
+            } else if allow_added_in_range(&blob.places[p], first_line) {
+                pairs.push((i as u32, p as u32));
+                allow_added.insert((i as u32, p as u32));
+            } else {
+                suppressed += 1;
+            }
         }
+    }
+    limit_pairs(matcher, blob, &matches, &mut pairs, cap);
+    // Second pass: build the findings that were kept.
+    out.reserve(pairs.len());
+    let mut cursor = Cursor::new(data);
+    let mut at = 0;
+    while at < pairs.len() {
+        let i = pairs[at].0;
+        let run = pairs[at..].iter().take_while(|p| p.0 == i).count();
+        let m = &matches[i as usize];
+        cursor.advance(m.secret.start);
         let spot = Spot {
             rule: m.rule,
             secret: String::from_utf8_lossy(&data[m.secret.clone()]).into_owned(),
@@ -219,7 +270,11 @@ pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> (Vec<Finding>, u6
             redacted_context: redacted_context(data, cursor.line_start, m.secret.clone(), &masks),
             encoding: None,
         };
-        out.extend(places.into_iter().map(|p| spot.reported(matcher, p)));
+        out.extend(pairs[at..at + run].iter().map(|&(i, p)| {
+            let added = allow_added.contains(&(i, p));
+            spot.reported(matcher, (&blob.places[p as usize], added))
+        }));
+        at += run;
     }
     (out, suppressed)
 }
@@ -228,36 +283,69 @@ pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> (Vec<Finding>, u6
 /// review added itself (the allow does not apply).
 pub const ALLOW_ADDED_IN_RANGE: &str = "allow-added-in-range";
 
-/// Where a match on lines `first..=last` is reported: each place the lines
-/// count in, with whether its inline allow (on line `first`, when
-/// `allowed`) was added by the commit range under review and so does not
-/// apply; and how many places an allow suppressed. A range or push cannot
-/// allowlist itself: an allow on a line it adds is reported, not obeyed.
-/// The index (`staged`) is the developer's own commit and keeps its allows.
-fn allowed_places<'a>(
-    blob: &'a Blob<'_>,
-    first: usize,
-    last: usize,
-    allowed: bool,
-) -> (Vec<(&'a crate::sources::Place, bool)>, u64) {
-    let mut suppressed = 0;
-    let mut out = Vec::new();
-    for p in places_touching(blob, first, last) {
-        if !allowed {
-            out.push((p, false));
+/// True when an inline allow on line `line` of `place` was added by the
+/// commit range under review, and so does not apply there: a range or push
+/// cannot allowlist itself, and such an allow is reported, not obeyed. The
+/// index (`staged`) is the developer's own commit and keeps its allows.
+fn allow_added_in_range(place: &crate::sources::Place, line: usize) -> bool {
+    matches!(place.provenance, crate::model::Provenance::Commit(_))
+        && place
+            .added_lines
+            .as_ref()
+            .is_some_and(|l| l.intersects(line, line))
+}
+
+/// Drop the (match, place) pairs over the cap of their (place, rule),
+/// chosen by [`cap::select`], and count them in `cap`.
+fn limit_pairs(
+    matcher: &Matcher,
+    blob: &Blob<'_>,
+    matches: &[crate::matcher::RawMatch],
+    pairs: &mut Vec<(u32, u32)>,
+    cap: &Cap,
+) {
+    let limit = cap.limit();
+    if limit == 0 || pairs.len() <= limit {
+        return;
+    }
+    let mut groups: std::collections::HashMap<(u32, usize), Vec<usize>> = Default::default();
+    for (k, &(i, p)) in pairs.iter().enumerate() {
+        groups
+            .entry((p, matches[i as usize].rule))
+            .or_default()
+            .push(k);
+    }
+    let mut keep = vec![true; pairs.len()];
+    let mut dropped = Vec::new();
+    for ((p, rule), group) in groups {
+        if group.len() <= limit {
             continue;
         }
-        let added_in_range = matches!(p.provenance, crate::model::Provenance::Commit(_))
-            && p.added_lines
-                .as_ref()
-                .is_some_and(|l| l.intersects(first, first));
-        if added_in_range {
-            out.push((p, true));
-        } else {
-            suppressed += 1;
+        let secret = |k: usize| &blob.data[matches[pairs[k].0 as usize].secret.clone()];
+        let secrets: Vec<&[u8]> = group.iter().map(|&k| secret(k)).collect();
+        let kept = cap::select(&secrets, limit);
+        let place = &blob.places[p as usize];
+        let mut d = cap::Dropped {
+            path: &place.path,
+            rule: (matcher.rule_id(rule), matcher.severity(rule)),
+            folded: cap::is_folded(&place.provenance),
+            secrets: Vec::new(),
+        };
+        for (j, &k) in group.iter().enumerate() {
+            if !kept[j] {
+                keep[k] = false;
+                d.secrets.push(secrets[j]);
+            }
         }
+        dropped.push(d);
     }
-    (out, suppressed)
+    cap.record(&dropped);
+    drop(dropped);
+    let mut k = 0;
+    pairs.retain(|_| {
+        k += 1;
+        keep[k - 1]
+    });
 }
 
 /// One match, before it is reported at each of its places.
@@ -274,7 +362,7 @@ struct Spot {
 
 impl Spot {
     /// The finding at `place`; `allow_added` marks one whose inline allow
-    /// the range under review added (see [`allowed_places`]).
+    /// the range under review added (see [`allow_added_in_range`]).
     fn reported(
         &self,
         matcher: &Matcher,
@@ -337,21 +425,19 @@ fn hash_lines(findings: &mut [Finding], data: &[u8]) {
     }
 }
 
-/// The places of `blob` where lines `first..=last` count (all, unless a
-/// place holds only some added lines).
+/// The indices of the places of `blob` where lines `first..=last` count
+/// (all, unless a place holds only some added lines).
 fn places_touching<'a>(
     blob: &'a Blob<'_>,
     first: usize,
     last: usize,
-) -> Vec<&'a crate::sources::Place> {
-    blob.places
-        .iter()
-        .filter(|p| {
-            p.added_lines
-                .as_ref()
-                .is_none_or(|l| l.intersects(first, last))
-        })
-        .collect()
+) -> impl Iterator<Item = usize> + 'a {
+    blob.places.iter().enumerate().filter_map(move |(i, p)| {
+        p.added_lines
+            .as_ref()
+            .is_none_or(|l| l.intersects(first, last))
+            .then_some(i)
+    })
 }
 
 /// The line's context with every other secret-like value in `masks`

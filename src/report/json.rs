@@ -27,22 +27,41 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
-/// The whole document as one value (what the HTML page is rendered from,
-/// so a page rendered later from a JSON file is the same page).
-pub fn document(report: &Report<'_>) -> Value {
-    let rules = report.rule_index();
-    let findings: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|f| finding_value(report, &rules, f))
-        .collect();
+/// The document without its findings: what the HTML page reads besides
+/// them (so a page rendered later from a JSON file is the same page).
+pub fn head(report: &Report<'_>) -> Value {
     json!({
         "version": JSON_VERSION,
         "tool": tool(),
         "scan": report.scanned,
-        "findings": findings,
         "summary": summary_value(report),
     })
+}
+
+/// A report's findings as their JSON values, made one at a time as the
+/// HTML page visits them.
+pub struct Values<'r, 'a> {
+    report: &'r Report<'a>,
+    rules: std::collections::HashMap<&'a str, &'a crate::rules::Rule>,
+}
+
+impl<'r, 'a> Values<'r, 'a> {
+    /// The findings of `report`.
+    pub fn new(report: &'r Report<'a>) -> Self {
+        Values {
+            report,
+            rules: report.rule_index(),
+        }
+    }
+}
+
+impl super::html::Findings for Values<'_, '_> {
+    fn each(&self, visit: &mut dyn FnMut(&Value) -> io::Result<()>) -> io::Result<()> {
+        for f in self.report.findings {
+            visit(&finding_value(self.report, &self.rules, f))?;
+        }
+        Ok(())
+    }
 }
 
 fn tool() -> Value {
@@ -103,6 +122,7 @@ fn summary_value(report: &Report<'_>) -> Value {
             "ignored": s.coverage.ignored,
             "commits": s.coverage.commits,
             "hidden_low_confidence": s.hidden_low_confidence,
+            "capped": s.capped,
     })
 }
 

@@ -69,7 +69,7 @@ pub fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Re
         Format::Json => json::write(report, out),
         Format::Sarif => sarif::write(report, out),
         Format::Github => github::write(report, out),
-        Format::Html => html::render(&json::document(report), out),
+        Format::Html => html::render_page(&json::head(report), &json::Values::new(report), out),
     }
 }
 

@@ -199,6 +199,24 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             )},
         }));
     }
+    let capped = &report.summary.capped;
+    if capped.findings > 0 {
+        let files: Vec<String> = capped
+            .files
+            .iter()
+            .take(10)
+            .map(|f| format!("{} ({}): {} more", f.path, f.rule_id, f.findings))
+            .collect();
+        notifications.push(json!({
+            "level": "warning",
+            "message": {"text": format!(
+                "{} more findings not in this log: at most {} are kept per file and rule (--max-findings-per-file; 0 keeps all); {}",
+                capped.findings,
+                capped.limit,
+                files.join(", ")
+            )},
+        }));
+    }
     for u in &coverage.incomplete {
         notifications.push(json!({
             "level": "error",
@@ -221,6 +239,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             "shallow": coverage.shallow,
             "shallowBoundary": coverage.shallow_boundary,
             "incomplete": coverage.incomplete,
+            "capped": capped,
         }),
         results: super::Streamed(&kept, result),
         column_kind: "unicodeCodePoints",

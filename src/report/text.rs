@@ -334,6 +334,7 @@ pub fn write_summary(
             summary.hidden_low_confidence
         )?;
     }
+    write_capped(&summary.capped, color, verbose, out)?;
     if summary.suppressed_inline > 0 {
         writeln!(
             out,
@@ -369,6 +370,45 @@ pub fn write_summary(
             .map(|(s, n)| paint(color, &format!("{n} {s}"), severity_style(*s)))
             .collect();
         writeln!(out, "{total} finding(s): {}", parts.join(", "))?;
+    }
+    Ok(())
+}
+
+/// How many files the capped summary names unless `--verbose`.
+const LIST_CAPPED: usize = 5;
+
+/// What the per-file cap left out: how many, and the files with the most.
+fn write_capped(
+    c: &crate::model::Capped,
+    color: bool,
+    verbose: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    if c.findings == 0 {
+        return Ok(());
+    }
+    let head = format!(
+        "capped {} more finding(s): at most {} are kept per file and rule (--max-findings-per-file; 0 keeps all); they fail the run as the kept ones do",
+        c.findings, c.limit
+    );
+    writeln!(out, "{}", paint(color, &head, Style::new().yellow()))?;
+    let shown = if verbose { c.files.len() } else { LIST_CAPPED };
+    for f in c.files.iter().take(shown) {
+        writeln!(
+            out,
+            "  {} ({}): {} more",
+            escape_control(&f.path),
+            escape_control(&f.rule_id),
+            f.findings
+        )?;
+    }
+    if c.files.len() > shown {
+        writeln!(
+            out,
+            "  (+{} more file(s) and rule(s); --verbose lists up to {})",
+            c.files.len() - shown,
+            crate::model::Capped::LISTED
+        )?;
     }
     Ok(())
 }

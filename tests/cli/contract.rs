@@ -17,7 +17,14 @@ fn a_closed_stdout_still_exits_1_and_prints_the_summary() {
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("keysweep"))
         .current_dir(t.path())
         .env_remove("NO_COLOR")
-        .args(["scan", ".", "--color", "never"])
+        .args([
+            "scan",
+            ".",
+            "--color",
+            "never",
+            "--max-findings-per-file",
+            "0",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

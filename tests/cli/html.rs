@@ -240,3 +240,58 @@ fn tree_and_staged_write_html_too() {
     assert_inert(&page);
     assert_eq!(page.select(&sel("tr.f")).count(), 1);
 }
+
+/// A scan over the per-file cap: the page lists the kept rows, says how
+/// many more there are and where, stays inert, shows no full key, and the
+/// page `keysweep report` renders from the JSON report is the same.
+#[test]
+fn a_capped_scan_says_so_on_the_page() {
+    let t = TempDir::new().unwrap();
+    let d = t.path();
+    let keys: Vec<String> = (0..5).map(|i| live(&format!("html-cap{i}"))).collect();
+    let body: String = keys.iter().map(|k| format!("K={k}\n")).collect();
+    write(d, "<b>many</b>.env", body);
+    let cap = ["--max-findings-per-file", "2"];
+    let (code, html) = run(d, &[&["scan", ".", "--format", "html"][..], &cap].concat());
+    assert_eq!(code, 1);
+    let page = Html::parse_document(&html);
+    assert_inert(&page);
+    assert_eq!(page.select(&sel("tr.f")).count(), 2);
+    let note: String = page
+        .select(&sel("#capped"))
+        .next()
+        .expect("a capped section")
+        .text()
+        .collect();
+    assert!(note.contains("3 more finding(s) not listed"), "{note}");
+    assert!(
+        note.contains("<b>many</b>.env (stripe-secret-key): 3 more"),
+        "{note}"
+    );
+    assert!(keys.iter().all(|k| !html.contains(k.as_str())));
+    let json = d.join("report.json");
+    let (code, _) = run(
+        d,
+        &[
+            &[
+                "scan",
+                ".",
+                "--format",
+                "json",
+                "--output",
+                json.to_str().unwrap(),
+            ][..],
+            &cap,
+        ]
+        .concat(),
+    );
+    assert_eq!(code, 1);
+    let out = keysweep()
+        .current_dir(d)
+        .args(["report", json.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let later = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(without_duration(&later), without_duration(&html));
+}

@@ -159,7 +159,15 @@ fn sarif_results_are_capped_at_githubs_limit() {
     write(t.path(), "b.env", lives);
     let out = keysweep()
         .current_dir(t.path())
-        .args(["scan", ".", "--format", "sarif"])
+        // All 25,000 in one file: the per-file cap would keep 100.
+        .args([
+            "scan",
+            ".",
+            "--format",
+            "sarif",
+            "--max-findings-per-file",
+            "0",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", said(&out));

@@ -17,6 +17,7 @@ mod identity;
 mod install;
 mod layout;
 mod lints;
+mod memory;
 mod mock;
 mod output;
 mod precision;

@@ -441,7 +441,23 @@ fn suppressed_reports() -> Vec<Value> {
     let mut with_config = vec!["scan", ".", "--config", "cfg.toml"];
     with_config.extend(flags);
     write(d, ".keysweep.toml", "disable = [\"stripe-secret-key\"]\n");
-    vec![run(d, &with_config), run(d, &["scan", "."])]
+    // Two keys in one file over a cap of one: `summary.capped` filled in.
+    let two: String = (0..2)
+        .map(|i| format!("K{i} = '{}'\n", live_key(&format!("schema-cap{i}"))))
+        .collect();
+    write(d, "many.py", two);
+    let capped = [
+        "scan",
+        "many.py",
+        "--no-config",
+        "--max-findings-per-file",
+        "1",
+    ];
+    vec![
+        run(d, &with_config),
+        run(d, &["scan", "."]),
+        run(d, &capped),
+    ]
 }
 
 /// Test rules for `--verify`: one rule per mock answer, and a key shape two
