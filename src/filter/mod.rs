@@ -84,6 +84,11 @@ pub fn comment_openers(path: &str) -> &'static [&'static str] {
     const BASIC: &[&str] = &["'", "REM ", "rem ", "::"];
     const TEX: &[&str] = &["%"];
     const ANY: &[&str] = &["#", "//", "/*", "--", ";", "<!--"];
+    // A commit or tag message is written by whoever made the commit: an
+    // allow in it would silence the very key it carries.
+    if path.starts_with("(commit message)") || path.starts_with("(tag message ") {
+        return &[];
+    }
     let name = path.rsplit(['/', '!']).next().unwrap_or(path);
     let lower = name.to_ascii_lowercase();
     if crate::model::is_dotenv_name(name) {
@@ -434,7 +439,8 @@ mod tests {
             "pom.xml"
         ));
         assert!(inline_allowed(b"x = 'v' -- keysweep:allow", "q.sql"));
-        // JSON has no comments.
+        // No allow in a commit message, nor in JSON (no comments).
+        assert!(!inline_allowed(b"t=x # keysweep:allow", "(commit message)"));
         assert!(!inline_allowed(
             b"{\"k\": \"v\"} // keysweep:allow",
             "a.json"
