@@ -115,9 +115,15 @@ impl Assessor {
 
     /// Set every finding's confidence and reasons.
     pub fn assess(&self, findings: &mut [Finding]) {
+        // Paths holding the value at one time: a tree's files; in a history,
+        // the paths HEAD still has it at (a renamed file is one file, not two).
         let mut files: HashMap<(&str, &str), HashSet<&str>> = HashMap::new();
         for f in findings.iter() {
-            if self.generic.contains(&f.rule_id) {
+            let now = match &f.provenance {
+                crate::model::Provenance::Commit(g) => g.in_head,
+                _ => true,
+            };
+            if self.generic.contains(&f.rule_id) && now {
                 files
                     .entry((f.rule_id.as_str(), f.secret.as_str()))
                     .or_default()
@@ -177,14 +183,17 @@ impl Assessor {
                 vec!["the provider's own key format".to_string()],
             );
         }
-        if let Some(n) = repeated {
+        let line = format!("{}{}", f.context_before, f.context_after);
+        let context = self.provider_context(&line, &f.path);
+        // Repetition lowers a value only when nothing on its line names
+        // whose key it is: `stripe.api_key = '...'` in three files is still
+        // a Stripe key.
+        if let (Some(n), None) = (repeated, &context) {
             return (
                 Confidence::Low,
                 vec![format!("the same value is in {n} files (a copied sample)")],
             );
         }
-        let line = format!("{}{}", f.context_before, f.context_after);
-        let context = self.provider_context(&line, &f.path);
         let place = if is_docs_path(&f.path) {
             Some("in documentation")
         } else if is_test_path(&f.path) {
