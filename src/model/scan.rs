@@ -32,7 +32,9 @@ pub enum SkipReason {
         /// Size in bytes.
         size: u64,
     },
-    /// Looks binary (a NUL byte near the start).
+    /// Binary content with nothing to scan: no printable string of 8
+    /// characters or more, or an archive left closed (`--archive-depth 0`).
+    /// Binary content with strings is scanned, not skipped.
     Binary,
     /// A symlink, and `--follow` was not given.
     Symlink,

@@ -52,7 +52,15 @@ pub(super) fn findings(
                 column: cursor.column,
                 context: context(data, cursor.line_start, d.span.clone()),
                 redacted_context: None,
-                encoding: Some(d.chain.join(" > ")),
+                encoding: Some(if blob.strings {
+                    format!(
+                        "{} > {}",
+                        crate::sources::STRINGS_ENCODING,
+                        d.chain.join(" > ")
+                    )
+                } else {
+                    d.chain.join(" > ")
+                }),
             };
             out.extend(
                 super::places_touching(blob, first_line, last_line)

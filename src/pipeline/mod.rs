@@ -51,7 +51,10 @@ pub fn scan(
     source.for_each_blob(&stats, &|blob: &Blob<'_>| {
         let (mut f, s) = findings_in_blob(matcher, blob);
         attributor.attribute(&mut f, blob.data);
-        hash_lines(&mut f, blob.data);
+        if !blob.strings {
+            // A strings view's lines are not the file's lines.
+            hash_lines(&mut f, blob.data);
+        }
         lints.observe(blob, &f);
         if s > 0 {
             suppressed.fetch_add(s, Ordering::Relaxed);
@@ -215,7 +218,9 @@ pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> (Vec<Finding>, u6
             column: cursor.column,
             context: context(data, cursor.line_start, m.secret.clone()),
             redacted_context: redacted_context(data, cursor.line_start, m.secret.clone(), &masks),
-            encoding: None,
+            encoding: blob
+                .strings
+                .then(|| crate::sources::STRINGS_ENCODING.to_string()),
         };
         out.extend(places.into_iter().map(|p| spot.finding(matcher, p)));
     }

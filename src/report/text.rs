@@ -117,7 +117,18 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         if let Some(k) = &f.key_info {
             writeln!(out, "      key: {}", escape_control(&k.describe()))?;
         }
-        if let Some(e) = &f.encoding {
+        if f.in_binary_strings() {
+            writeln!(
+                out,
+                "      in a binary file: string {} of its printable strings (`strings -a -n 8`)",
+                f.line
+            )?;
+        }
+        if let Some(e) = f
+            .encoding
+            .as_deref()
+            .filter(|&e| e != crate::model::STRINGS_ENCODING)
+        {
             writeln!(
                 out,
                 "      decoded from: {e} (the encoded span at this column)"

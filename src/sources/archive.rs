@@ -84,6 +84,12 @@ fn sniff(data: &[u8]) -> Option<Kind> {
     }
 }
 
+/// True when the first bytes say `data` is an archive or compressed file
+/// this module opens.
+pub(super) fn is_archive(data: &[u8]) -> bool {
+    sniff(data).is_some()
+}
+
 /// What one outermost archive may still inflate.
 struct Budget {
     entries: Cell<u64>,
@@ -322,6 +328,7 @@ impl Opener<'_> {
                 (self.visit)(&Blob {
                     data: &text,
                     places,
+                    strings: false,
                 });
             }
             super::Decoded::Binary => match sniff(data) {
@@ -333,11 +340,7 @@ impl Opener<'_> {
                     places,
                     format!("depth limit reached ({} archives deep)", self.limits.depth),
                 ),
-                None => {
-                    if let Some(p) = places.first() {
-                        self.stats.binary(p, data.len() as u64);
-                    }
-                }
+                None => self.stats.binary(data, places, &String::new, self.visit),
             },
         }
     }

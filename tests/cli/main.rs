@@ -3,6 +3,7 @@
 //! generators rule examples use, so no key-shaped literal lives in this repo.
 
 mod archives;
+mod binary;
 mod bounds;
 mod contract;
 mod counting;
