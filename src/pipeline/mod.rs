@@ -48,8 +48,16 @@ pub fn scan(
     let stats = SourceStats::new(source.archive_limits());
     let found: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
     let suppressed = AtomicU64::new(0);
+    let not_decoded = AtomicU64::new(0);
     source.for_each_blob(&stats, &|blob: &Blob<'_>| {
-        let (mut f, s) = findings_in_blob(matcher, blob);
+        let InBlob {
+            findings: mut f,
+            suppressed: s,
+            not_decoded: n,
+        } = findings_in_blob(matcher, blob);
+        if n > 0 {
+            not_decoded.fetch_add(n, Ordering::Relaxed);
+        }
         attributor.attribute(&mut f, blob.data);
         if !blob.strings {
             // A strings view's lines are not the file's lines.
@@ -90,6 +98,7 @@ pub fn scan(
             bytes_scanned: stats.bytes(),
             skipped: stats.take_skipped(),
             suppressed_inline: suppressed.into_inner(),
+            not_decoded: not_decoded.into_inner(),
             suppressed: Default::default(),
             rules: matcher.len(),
             coverage: stats.take_coverage(),
@@ -166,21 +175,33 @@ fn char_count(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
 }
 
-/// Findings in one blob, one per match and place, and how many were
-/// suppressed inline. A place with `added_lines` keeps only matches that
-/// touch an added line.
-pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> (Vec<Finding>, u64) {
+/// What one blob gave.
+#[derive(Debug, Default)]
+pub struct InBlob {
+    /// One finding per match and place.
+    pub findings: Vec<Finding>,
+    /// Findings suppressed inline.
+    pub suppressed: u64,
+    /// Encoded spans that could not be decoded (nested too deep, or cut
+    /// where their encoding cannot be).
+    pub not_decoded: u64,
+}
+
+/// Findings in one blob. A place with `added_lines` keeps only matches
+/// that touch an added line.
+pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> InBlob {
     let data = blob.data;
     let kind = blob
         .places
         .first()
         .map_or(FileKind::Config, |p| FileKind::of(&p.path));
     let (matches, mut masks) = matcher.find_with_masks(data, kind);
-    let (mut out, spans, mut suppressed) = if matcher.decodes() {
+    let (mut out, spans, mut suppressed, not_decoded) = if matcher.decodes() {
         let plain = matches.iter().map(|m| &data[m.secret.clone()]).collect();
-        decoded::findings(matcher, blob, kind, &plain)
+        let e = decoded::findings(matcher, blob, kind, &plain);
+        (e.findings, e.spans, e.suppressed, e.not_decoded)
     } else {
-        (Vec::new(), Vec::new(), 0)
+        (Vec::new(), Vec::new(), 0, 0)
     };
     if !spans.is_empty() {
         // Other findings on those lines must not show the encoded secret.
@@ -224,7 +245,11 @@ pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> (Vec<Finding>, u6
         };
         out.extend(places.into_iter().map(|p| spot.finding(matcher, p)));
     }
-    (out, suppressed)
+    InBlob {
+        findings: out,
+        suppressed,
+        not_decoded,
+    }
 }
 
 /// One match, before it is reported at each of its places.

@@ -103,6 +103,7 @@ fn summary_value(report: &Report<'_>) -> Value {
             "ignored": s.coverage.ignored,
             "commits": s.coverage.commits,
             "hidden_low_confidence": s.hidden_low_confidence,
+            "not_decoded": s.not_decoded,
     })
 }
 

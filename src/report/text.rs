@@ -345,6 +345,13 @@ pub fn write_summary(
             summary.hidden_low_confidence
         )?;
     }
+    if summary.not_decoded > 0 {
+        writeln!(
+            out,
+            "{} encoded span(s) not decoded (nested deeper than 3 encodings, or cut inside an escape): their plain text was scanned, what they encode was not",
+            summary.not_decoded
+        )?;
+    }
     if summary.suppressed_inline > 0 {
         writeln!(
             out,

@@ -1,6 +1,7 @@
 //! Nothing a contributor controls hides a key: a NUL byte in a text file,
 //! a key compiled into a binary, UTF-16 without a byte-order mark or mixed
-//! into a UTF-8 file (the zip of many small bombs is in `archives.rs`). Every input is built at test
+//! into a UTF-8 file, a key deep inside a megabyte of base64 (the zip of
+//! many small bombs is in `archives.rs`). Every input is built at test
 //! time; every run is checked for its exit code and for never printing the
 //! key.
 
@@ -383,4 +384,53 @@ fn utf16_without_bom_and_mixed_encodings() {
     assert_eq!(code, 1, "{text}");
     assert_silent_about(&text, &keys);
     assert_eq!(found(&doc).len(), 5, "{doc}");
+}
+
+/// A key in the middle of a megabyte of base64 is decoded and found; a key
+/// encoded deeper than the decoder goes is counted as not decoded.
+#[test]
+fn long_base64_is_decoded_and_what_is_not_decoded_is_counted() {
+    let t = TempDir::new().unwrap();
+    let d = t.path();
+    let k = live_key("b64-blob");
+    let filler = "some harmless payload text, ".repeat(20_000);
+    let inner = format!("{filler}\nstripe = {k}\n{filler}");
+    let b64 = STANDARD.encode(&inner);
+    assert!(b64.len() > 1 << 20);
+    write(d, "blob.yaml", format!("payload: {b64}\n"));
+    let (code, doc, text) = json_run(d, &["scan", "."]);
+    assert_eq!(code, 1, "{text}");
+    assert_silent_about(&text, &[&k]);
+    assert_eq!(
+        found(&doc),
+        [(
+            "blob.yaml".into(),
+            "stripe-secret-key".into(),
+            1,
+            "base64".into()
+        )]
+    );
+    assert_eq!(doc["summary"]["not_decoded"], 0);
+
+    let k2 = live_key("four-deep");
+    let mut deep = format!("key: {k2}");
+    for _ in 0..4 {
+        deep = STANDARD.encode(&deep);
+    }
+    let t = TempDir::new().unwrap();
+    write(t.path(), "deep.txt", format!("v = {deep}\n"));
+    let (code, doc, text) = json_run(t.path(), &["scan", "."]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(doc["summary"]["not_decoded"], 1, "{doc}");
+    let out = keysweep()
+        .current_dir(t.path())
+        .args(["scan", "."])
+        .output()
+        .unwrap();
+    let text = said(&out);
+    assert!(
+        text.contains("1 encoded span(s) not decoded (nested deeper than 3 encodings"),
+        "{text}"
+    );
+    assert_silent_about(&text, &[&k2]);
 }
