@@ -16,6 +16,10 @@
 #  staged-190m   `staged` with the 190 MB file modified in the index
 #  json-50k      50,000 findings written as JSON
 #  sarif-50k     50,000 findings written as SARIF
+#  zip-400x1m    a ~400 KB zip of 400 members that each inflate to 1 MiB of
+#                one byte (the archive-wide ratio stops it near 40 MB)
+#  b64-14m       a key in the middle of 14 MB of base64 (decoded in windows)
+#  strings-24m   a 24 MB binary (NULs and control bytes around short text)
 # Bounds the README states: tree scans under 100 MiB, history under 150 MiB;
 # kw-24m at most 3x plain-24m.
 #
@@ -133,7 +137,8 @@ with open(sys.argv[1], "w") as f:
 PY
 }
 
-if [ ! -f "$W/.done" ]; then
+# (.done2: the corpus with the zip, base64 and binary inputs.)
+if [ ! -f "$W/.done2" ]; then
   rm -rf "$W"; mkdir -p "$W"
   python3 - "$W" <<'PY'
 import os, random, sys
@@ -171,6 +176,18 @@ for part in range(5):
     with open(os.path.join(d, f"keys{part}.env"), "w") as f:
         for i in range(10000):
             f.write(f"KEY_{i}={key()}\n")
+import base64, zipfile
+with zipfile.ZipFile(os.path.join(mkdir("zip-400x1m"), "bombs.zip"), "w",
+                     zipfile.ZIP_DEFLATED) as z:
+    for i in range(400):
+        z.writestr(f"m{i:03}.txt", b"a" * (1 << 20))
+text = " ".join(rng.choice(words) for _ in range(1_000_000))
+blob = base64.b64encode(f"{text}\nstripe = {key()}\n{text}".encode())
+with open(os.path.join(mkdir("b64-14m"), "blob.yaml"), "wb") as f:
+    f.write(b"payload: " + blob + b"\n")
+chunk = bytes(rng.randrange(0, 32) for _ in range(4096)) + b"\0printable run here\0"
+with open(os.path.join(mkdir("strings-24m"), "app.bin"), "wb") as f:
+    f.write(b"\x7fELF\x02\x01\x01\0" + chunk * (size // len(chunk)))
 PY
   # A repository whose last commit rewrites a 190 MB text file, and a staged
   # change of the same file (the work tree is left alone).
@@ -183,7 +200,7 @@ PY
       git -C "$R" -c user.name=b -c user.email=b@example.invalid commit -qm "version $seed"
     fi
   done
-  touch "$W/.done"
+  touch "$W/.done2"
 fi
 find "$W" -path "$W/big-repo/.git" -prune -o -type f -exec cat {} + > /dev/null
 
@@ -199,5 +216,8 @@ python3 bench/measure.py 1 - --no-rate \
   "range-m10=$KS history $R --range HEAD~1..HEAD --max-file-size 10M $Q" \
   "staged-190m=$KS staged $R --max-file-size 1G $Q" \
   "json-50k=$KS scan $W/findings-50k $Q --format json --output /dev/null" \
-  "sarif-50k=$KS scan $W/findings-50k $Q --format sarif --output /dev/null"
+  "sarif-50k=$KS scan $W/findings-50k $Q --format sarif --output /dev/null" \
+  "zip-400x1m=$KS scan $W/zip-400x1m $Q" \
+  "b64-14m=$KS scan $W/b64-14m --max-file-size 1G $Q" \
+  "strings-24m=$KS scan $W/strings-24m --max-file-size 1G $Q"
 findings_table

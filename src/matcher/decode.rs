@@ -6,6 +6,18 @@
 //! minimum length, or runs holding escapes), never whole files; content
 //! that decodes to binary is dropped, so random keys that happen to be
 //! valid base64 are not decoded into noise.
+//!
+//! A span longer than [`WINDOW`] (a 1 MB base64 blob) is decoded in windows
+//! of at most [`WINDOW`] bytes that start and end where the encoding can be
+//! cut (a multiple of 4 characters into a base64 run, of 2 into hex, not
+//! inside a `%XX` or an escape), each overlapping the one before by about
+//! [`OVERLAP`], so an encoded secret shorter than that which crosses a
+//! window's end is whole in the next one. Each byte is decoded about
+//! `WINDOW / (WINDOW - OVERLAP)` times (1.07), so the work stays linear.
+//! What cannot be decoded is counted, never dropped silently: a window that
+//! had to be cut where the encoding cannot be (no cut point within
+//! [`SLACK`] bytes: an escape run of backslashes, say), and a span nested
+//! deeper than [`MAX_DEPTH`] encodings.
 
 use base64::Engine as _;
 use std::ops::Range;
@@ -17,8 +29,14 @@ pub const MAX_DEPTH: usize = 3;
 const MIN_BASE64: usize = 24;
 /// Shortest hex run decoded (32 digits: 16 bytes).
 const MIN_HEX: usize = 32;
-/// Longest span decoded (larger runs are data, not a credential).
-const MAX_SPAN: usize = 64 << 10;
+/// Longest span decoded in one piece; longer ones are decoded in windows.
+const WINDOW: usize = 64 << 10;
+/// How far consecutive windows overlap (an encoded secret up to this long
+/// is whole in one of them).
+const OVERLAP: usize = 4 << 10;
+/// How far a window's end (back) or start (forward) moves to find a place
+/// where the encoding can be cut.
+const SLACK: usize = 1 << 10;
 
 /// Text found inside an encoded span of the original content.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,30 +130,42 @@ fn may_be_text(run: &[u8]) -> bool {
         .all(|&c| matches!(c, b'I'..=b'Z' | b'a'..=b'f'))
 }
 
+/// What [`decoded_spans`] found, and how much it could not decode.
+#[derive(Debug, Default)]
+pub struct Spans {
+    /// Every decoded span, in order of the outer span.
+    pub decoded: Vec<Decoded>,
+    /// Encoded spans (or windows of one) not decoded: nested deeper than
+    /// [`MAX_DEPTH`], or cut where the encoding cannot be cut.
+    pub not_decoded: u64,
+}
+
 /// Every decodable span in `data` and, inside what it decodes to, every
 /// nested one (to [`MAX_DEPTH`]), in order of the outer span.
-pub fn decoded_spans(data: &[u8]) -> Vec<Decoded> {
-    let mut out = Vec::new();
-    for (span, text, encoding) in one_level(data) {
+pub fn decoded_spans(data: &[u8]) -> Spans {
+    let mut spans = Spans::default();
+    for (span, text, encoding) in one_level(data, &mut spans.not_decoded) {
         let chain = vec![encoding];
-        nest(&text, &span, &chain, &mut out);
-        out.push(Decoded { span, text, chain });
+        nest(&text, &span, &chain, &mut spans);
+        spans.decoded.push(Decoded { span, text, chain });
     }
-    out.sort_by_key(|d| (d.span.start, d.chain.len()));
-    out
+    spans.decoded.sort_by_key(|d| (d.span.start, d.chain.len()));
+    spans
 }
 
 /// Decode inside `text` (already `chain` deep), recording what is found at
-/// the outer `span`.
-fn nest(text: &[u8], span: &Range<usize>, chain: &[&'static str], out: &mut Vec<Decoded>) {
+/// the outer `span`; at the depth limit, count what is not decoded.
+fn nest(text: &[u8], span: &Range<usize>, chain: &[&'static str], out: &mut Spans) {
     if chain.len() >= MAX_DEPTH {
+        let mut ignored = 0;
+        out.not_decoded += one_level(text, &mut ignored).len() as u64;
         return;
     }
-    for (_, inner, encoding) in one_level(text) {
+    for (_, inner, encoding) in one_level(text, &mut out.not_decoded) {
         let mut c = chain.to_vec();
         c.push(encoding);
         nest(&inner, span, &c, out);
-        out.push(Decoded {
+        out.decoded.push(Decoded {
             span: span.clone(),
             text: inner,
             chain: c,
@@ -143,37 +173,71 @@ fn nest(text: &[u8], span: &Range<usize>, chain: &[&'static str], out: &mut Vec<
     }
 }
 
-/// Spans of `data` one encoding deep: (span, decoded text, encoding).
-fn one_level(data: &[u8]) -> Vec<(Range<usize>, Vec<u8>, &'static str)> {
+/// Windows over `span` (see the module comment): at most [`WINDOW`] bytes,
+/// each starting and ending where `cut` allows (the span's own ends
+/// always do). A window that had to be cut elsewhere adds one to `forced`.
+fn windows(span: Range<usize>, cut: impl Fn(usize) -> bool, forced: &mut u64) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = span.start;
+    loop {
+        if span.end - start <= WINDOW {
+            out.push(start..span.end);
+            return out;
+        }
+        let nominal = start + WINDOW;
+        let end = (nominal - SLACK..=nominal).rev().find(|&i| cut(i));
+        let end = end.unwrap_or_else(|| {
+            *forced += 1;
+            nominal
+        });
+        out.push(start..end);
+        let next = end - OVERLAP;
+        start = (next..next + SLACK).find(|&i| cut(i)).unwrap_or_else(|| {
+            *forced += 1;
+            next
+        });
+    }
+}
+
+/// Spans of `data` one encoding deep: (span, decoded text, encoding);
+/// windows cut where the encoding cannot be are counted in `forced`.
+fn one_level(data: &[u8], forced: &mut u64) -> Vec<(Range<usize>, Vec<u8>, &'static str)> {
     let mut out = Vec::new();
     for r in base64_runs(data, MIN_BASE64) {
         let run = &data[r.clone()];
-        if run.len() > MAX_SPAN {
-            continue;
-        }
         let hexed = run.len() >= MIN_HEX
             && run.len().is_multiple_of(2)
             && run.iter().all(u8::is_ascii_hexdigit);
-        let decoded = if hexed {
-            hex(run).map(|t| (t, "hex"))
-        } else if may_be_text(run) {
-            base64(run).map(|t| (t, "base64"))
-        } else {
-            None
-        };
-        if let Some((text, encoding)) = decoded.filter(|(t, _)| is_text(t)) {
-            out.push((r, text, encoding));
+        // Four characters are three bytes (and two hex digits, one).
+        let cut = |i: usize| (i - r.start).is_multiple_of(4);
+        let pieces = windows(r.clone(), cut, forced);
+        let windowed = pieces.len() > 1;
+        for w in pieces {
+            let piece = &data[w.clone()];
+            let decoded = if hexed {
+                hex(piece).map(|t| (t, "hex"))
+            } else if windowed || may_be_text(piece) {
+                // (A window may start inside a character: no prefilter.)
+                base64(piece).map(|t| (t, "base64"))
+            } else {
+                None
+            };
+            let decoded = decoded.map(|(t, e)| (if windowed { whole_chars(t) } else { t }, e));
+            if let Some((text, encoding)) = decoded.filter(|(t, _)| is_text(t)) {
+                out.push((w, text, encoding));
+            }
         }
     }
     let percents = memchr::memchr_iter(b'%', data).filter(|&p| is_hex_at(data, p + 1, 2));
     for r in runs_around(data, percents) {
-        let span = &data[r.clone()];
-        if span.len() > MAX_SPAN {
-            continue;
-        }
-        let text: Vec<u8> = percent_encoding::percent_decode(span).collect();
-        if text.len() + 4 <= span.len() && is_text(&text) {
-            out.push((r, text, "percent"));
+        // Not inside a `%XX`.
+        let cut = |i: usize| data[i - 1] != b'%' && data[i - 2] != b'%';
+        for w in windows(r, cut, forced) {
+            let span = &data[w.clone()];
+            let text: Vec<u8> = percent_encoding::percent_decode(span).collect();
+            if text.len() + 4 <= span.len() && is_text(&text) {
+                out.push((w, text, "percent"));
+            }
         }
     }
     let escapes = memchr::memchr_iter(b'\\', data).filter(|&p| match data.get(p + 1) {
@@ -182,12 +246,21 @@ fn one_level(data: &[u8]) -> Vec<(Range<usize>, Vec<u8>, &'static str)> {
         _ => false,
     });
     for r in runs_around(data, escapes) {
-        let span = &data[r.clone()];
-        if span.len() > MAX_SPAN {
-            continue;
-        }
-        if let Some(text) = unescape(span).filter(|t| is_text(t)) {
-            out.push((r, text, "escapes"));
+        // An escape starts here (the byte before is not a backslash that
+        // would escape it), and not the second half of a surrogate pair.
+        let cut = |i: usize| {
+            data[i] == b'\\'
+                && data[i - 1] != b'\\'
+                && !(data.get(i + 1) == Some(&b'u')
+                    && data.get(i + 2).is_some_and(|b| matches!(b, b'd' | b'D'))
+                    && data
+                        .get(i + 3)
+                        .is_some_and(|b| matches!(b, b'c'..=b'f' | b'C'..=b'F')))
+        };
+        for w in windows(r, cut, forced) {
+            if let Some(text) = unescape(&data[w.clone()]).filter(|t| is_text(t)) {
+                out.push((w, text, "escapes"));
+            }
         }
     }
     out
@@ -215,9 +288,30 @@ fn base64(run: &[u8]) -> Option<Vec<u8>> {
 }
 
 fn hex(run: &[u8]) -> Option<Vec<u8>> {
+    let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
     run.chunks(2)
-        .map(|p| u8::from_str_radix(std::str::from_utf8(p).ok()?, 16).ok())
+        .map(|p| match p {
+            [a, b] => Some((digit(*a)? << 4) | digit(*b)?),
+            _ => None,
+        })
         .collect()
+}
+
+/// What a window of a longer span decodes to, without a character cut by
+/// either of its ends (a window may begin or end inside a UTF-8 sequence).
+fn whole_chars(mut text: Vec<u8>) -> Vec<u8> {
+    let lead = text
+        .iter()
+        .take(3)
+        .take_while(|&&b| (0x80..0xC0).contains(&b))
+        .count();
+    text.drain(..lead);
+    if let Err(e) = std::str::from_utf8(&text) {
+        if e.error_len().is_none() {
+            text.truncate(e.valid_up_to());
+        }
+    }
+    text
 }
 
 /// Undo `\uXXXX` (with surrogate pairs), `\xXX` and the one-letter escapes.
@@ -278,6 +372,7 @@ mod tests {
 
     fn texts(data: &[u8]) -> Vec<(String, Vec<&'static str>)> {
         decoded_spans(data)
+            .decoded
             .into_iter()
             .map(|d| (String::from_utf8(d.text).unwrap(), d.chain))
             .collect()
@@ -349,5 +444,99 @@ mod tests {
         assert!(texts(b"QUJD=====").is_empty());
         // A lone surrogate.
         assert!(texts(br#""\uD800abcdefgh\u0041""#).is_empty());
+    }
+
+    /// A key deep inside a 1 MB base64 blob, and one across the end of the
+    /// first window, are both found; the work is windows, not the whole run.
+    #[test]
+    fn long_runs_are_decoded_in_overlapping_windows() {
+        let filler = "lorem ipsum dolor sit amet, ".repeat(40_000);
+        let secret = "token=sk_live_0123456789abcdefABCDEF";
+        // Where the encoding of the first copy starts: 20 characters
+        // before the first window's end, so it crosses it.
+        let before = (WINDOW - 20) / 4 * 3;
+        let text = format!(
+            "{}{secret}{}{secret} end",
+            &filler[..before],
+            &filler[..760_000]
+        );
+        let b64 = STANDARD.encode(&text);
+        assert!(b64.len() > 1_000_000);
+        let spans = decoded_spans(format!("blob: {b64}\n").as_bytes());
+        assert_eq!(spans.not_decoded, 0);
+        let hits = spans
+            .decoded
+            .iter()
+            .filter(|d| d.text.windows(secret.len()).any(|w| w == secret.as_bytes()))
+            .count();
+        assert!(hits >= 2, "{hits}");
+        // The copy across the first window's end is whole in the second.
+        let at = 6 + before / 3 * 4;
+        assert!(spans.decoded.iter().any(|d| d.span.start > 6
+            && d.span.start <= at
+            && d.span.end >= at + 48
+            && d.text.windows(secret.len()).any(|w| w == secret.as_bytes())));
+        assert!(spans.decoded.iter().all(|d| d.span.len() <= WINDOW));
+        // Windows of a hex run are whole bytes, and characters cut by a
+        // window's end are dropped, not the window.
+        let wide = "é".repeat(50_000) + secret;
+        let hexed: String = wide.bytes().map(|b| format!("{b:02x}")).collect();
+        let spans = decoded_spans(hexed.as_bytes());
+        assert!(spans
+            .decoded
+            .iter()
+            .any(|d| d.text.ends_with(secret.as_bytes()) && d.chain == ["hex"]));
+    }
+
+    #[test]
+    fn windows_cut_where_the_encoding_allows() {
+        let mut forced = 0;
+        let w = windows(0..200_000, |i| i % 4 == 0, &mut forced);
+        assert_eq!(forced, 0);
+        assert_eq!(w.first().map(|r| r.start), Some(0));
+        assert_eq!(w.last().map(|r| r.end), Some(200_000));
+        for pair in w.windows(2) {
+            assert!(pair[1].start < pair[0].end, "windows overlap");
+            assert!(pair[0].end - pair[1].start >= OVERLAP - SLACK);
+        }
+        // Nowhere to cut: every cut is forced, and counted.
+        let w = windows(0..200_000, |_| false, &mut forced);
+        assert_eq!(forced as usize, 2 * (w.len() - 1));
+    }
+
+    /// Long percent and escape runs are windowed too; a span nested deeper
+    /// than the limit is counted as not decoded.
+    #[test]
+    fn long_escape_runs_and_the_depth_limit() {
+        let secret = "sk_live_0123456789abcdefABCDEF";
+        let escaped: String = "x"
+            .repeat(40_000)
+            .chars()
+            .chain(secret.chars())
+            .map(|c| format!("\\u{:04x}", c as u32))
+            .collect();
+        let spans = decoded_spans(escaped.as_bytes());
+        assert!(spans
+            .decoded
+            .iter()
+            .any(|d| d.text.ends_with(secret.as_bytes())));
+        let percent: String = "y"
+            .repeat(40_000)
+            .chars()
+            .chain(secret.chars())
+            .map(|c| format!("%{:02X}", c as u32))
+            .collect();
+        let spans = decoded_spans(percent.as_bytes());
+        assert!(spans
+            .decoded
+            .iter()
+            .any(|d| d.text.ends_with(secret.as_bytes())));
+        let mut deep = format!("key: {secret}");
+        for _ in 0..MAX_DEPTH + 1 {
+            deep = STANDARD.encode(&deep);
+        }
+        let spans = decoded_spans(deep.as_bytes());
+        assert_eq!(spans.not_decoded, 1);
+        assert!(spans.decoded.iter().all(|d| d.chain.len() <= MAX_DEPTH));
     }
 }

@@ -206,7 +206,8 @@ pub struct Finding {
     pub archive: Option<String>,
     /// Set when the secret was found inside encoded content: the encodings
     /// undone, outermost first (`base64 > percent`); `line` and `column`
-    /// are those of the encoded span.
+    /// are those of the encoded span. [`STRINGS_ENCODING`] first: found in
+    /// the printable strings of a binary file, and `line` counts strings.
     pub encoding: Option<String>,
     /// GitHub code scanning's `primaryLocationLineHash` of the finding's
     /// line, from the content scanned (not for archive members).
@@ -274,7 +275,22 @@ impl fmt::Debug for Finding {
     }
 }
 
+/// The encoding of findings in the printable strings of a binary file:
+/// their `line` is the string's number among them (as `strings -a -n 8`
+/// numbers its lines, see `sources::strings`).
+pub const STRINGS_ENCODING: &str = "strings";
+
 impl Finding {
+    /// Found in the printable strings of a binary file: its line and column
+    /// are not a place in the file a viewer could show.
+    pub fn in_binary_strings(&self) -> bool {
+        self.encoding.as_deref().is_some_and(|e| {
+            e == STRINGS_ENCODING
+                || e.strip_prefix(STRINGS_ENCODING)
+                    .is_some_and(|rest| rest.starts_with(" > "))
+        })
+    }
+
     /// The secret as reports show it: redacted unless `show` is true.
     pub fn display_secret(&self, show: bool) -> String {
         if show || self.secret.is_empty() {

@@ -32,7 +32,9 @@ pub enum SkipReason {
         /// Size in bytes.
         size: u64,
     },
-    /// Looks binary (a NUL byte near the start).
+    /// Binary content with nothing to scan: no printable string of 8
+    /// characters or more, or an archive left closed (`--archive-depth 0`).
+    /// Binary content with strings is scanned, not skipped.
     Binary,
     /// A symlink, and `--follow` was not given.
     Symlink,
@@ -146,6 +148,10 @@ pub struct Summary {
     pub skipped: Vec<Skipped>,
     /// Findings suppressed by an inline `keysweep:allow`.
     pub suppressed_inline: u64,
+    /// Encoded spans (or windows of a long one) left undecoded: nested
+    /// deeper than the decoder goes, or cut where their encoding cannot be.
+    /// Their plain text was scanned; what they encode was not.
+    pub not_decoded: u64,
     /// Findings suppressed by the baseline, allowlists and ignore file, by filter.
     pub suppressed: std::collections::BTreeMap<String, u64>,
     /// Rules in effect.

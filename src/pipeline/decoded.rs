@@ -12,23 +12,36 @@ use crate::sources::Blob;
 use std::collections::HashSet;
 use std::ops::Range;
 
+/// What the encoded spans of a blob gave.
+pub(super) struct Encoded {
+    /// Findings the plain scan did not find.
+    pub findings: Vec<Finding>,
+    /// The encoded spans they came from (to be redacted from other
+    /// findings' context).
+    pub spans: Vec<Range<usize>>,
+    /// Findings suppressed inline.
+    pub suppressed: u64,
+    /// Encoded spans that could not be decoded (see
+    /// [`decode::Spans::not_decoded`]).
+    pub not_decoded: u64,
+}
+
 /// Findings in the encoded spans of `blob` that the plain scan did not
-/// find (`plain` holds its secrets), the encoded spans they came from (to
-/// be redacted from other findings' context), and how many were
-/// suppressed inline.
+/// find (`plain` holds its secrets).
 pub(super) fn findings(
     matcher: &Matcher,
     blob: &Blob<'_>,
     kind: FileKind,
     plain: &HashSet<&[u8]>,
-) -> (Vec<Finding>, Vec<Range<usize>>, u64) {
+) -> Encoded {
     let data = blob.data;
     let mut out = Vec::new();
     let mut spans = Vec::new();
     let mut suppressed = 0;
     let mut seen: HashSet<(usize, Vec<u8>)> = HashSet::new();
     let mut cursor = Cursor::new(data);
-    for d in decode::decoded_spans(data) {
+    let decoded = decode::decoded_spans(data);
+    for d in decoded.decoded {
         let (matches, _) = matcher.find_with_masks(&d.text, kind);
         for m in matches {
             let secret = &d.text[m.secret.clone()];
@@ -50,7 +63,15 @@ pub(super) fn findings(
                 column: cursor.column,
                 context: context(data, cursor.line_start, d.span.clone()),
                 redacted_context: None,
-                encoding: Some(d.chain.join(" > ")),
+                encoding: Some(if blob.strings {
+                    format!(
+                        "{} > {}",
+                        crate::sources::STRINGS_ENCODING,
+                        d.chain.join(" > ")
+                    )
+                } else {
+                    d.chain.join(" > ")
+                }),
             };
             for p in super::places_touching(blob, first_line, last_line) {
                 let place = &blob.places[p];
@@ -63,5 +84,10 @@ pub(super) fn findings(
             }
         }
     }
-    (out, spans, suppressed)
+    Encoded {
+        findings: out,
+        spans,
+        suppressed,
+        not_decoded: decoded.not_decoded,
+    }
 }

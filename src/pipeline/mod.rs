@@ -62,10 +62,21 @@ pub fn scan(
     let found: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
     let suppressed = AtomicU64::new(0);
     let cap = Cap::new(max_per_file);
+    let not_decoded = AtomicU64::new(0);
     source.for_each_blob(&stats, &|blob: &Blob<'_>| {
-        let (mut f, s) = capped_findings_in_blob(matcher, blob, &cap);
+        let InBlob {
+            findings: mut f,
+            suppressed: s,
+            not_decoded: n,
+        } = capped_findings_in_blob(matcher, blob, &cap);
+        if n > 0 {
+            not_decoded.fetch_add(n, Ordering::Relaxed);
+        }
         attributor.attribute(&mut f, blob.data);
-        hash_lines(&mut f, blob.data);
+        if !blob.strings {
+            // A strings view's lines are not the file's lines.
+            hash_lines(&mut f, blob.data);
+        }
         lints.observe(blob, &f);
         if s > 0 {
             suppressed.fetch_add(s, Ordering::Relaxed);
@@ -106,6 +117,7 @@ pub fn scan(
             bytes_scanned: stats.bytes(),
             skipped: stats.take_skipped(),
             suppressed_inline: suppressed.into_inner(),
+            not_decoded: not_decoded.into_inner(),
             suppressed: Default::default(),
             rules: matcher.len(),
             coverage: stats.take_coverage(),
@@ -183,33 +195,42 @@ fn char_count(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
 }
 
+/// What one blob gave.
+#[derive(Debug, Default)]
+pub struct InBlob {
+    /// One finding per match and place.
+    pub findings: Vec<Finding>,
+    /// Findings suppressed inline.
+    pub suppressed: u64,
+    /// Encoded spans that could not be decoded (nested too deep, or cut
+    /// where their encoding cannot be).
+    pub not_decoded: u64,
+}
+
 /// Findings in one blob, one per match and place, and how many were
 /// suppressed inline. A place with `added_lines` keeps only matches that
 /// touch an added line. No cap: [`capped_findings_in_blob`] is what scans
 /// use.
-pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> (Vec<Finding>, u64) {
+pub fn findings_in_blob(matcher: &Matcher, blob: &Blob<'_>) -> InBlob {
     capped_findings_in_blob(matcher, blob, &Cap::new(0))
 }
 
 /// [`findings_in_blob`] with at most `cap`'s limit of findings per (place,
 /// rule), chosen before any is built (see [`cap`]); what is left out is
 /// counted in `cap`.
-pub fn capped_findings_in_blob(
-    matcher: &Matcher,
-    blob: &Blob<'_>,
-    cap: &Cap,
-) -> (Vec<Finding>, u64) {
+pub fn capped_findings_in_blob(matcher: &Matcher, blob: &Blob<'_>, cap: &Cap) -> InBlob {
     let data = blob.data;
     let kind = blob
         .places
         .first()
         .map_or(FileKind::Config, |p| FileKind::of(&p.path));
     let (matches, mut masks) = matcher.find_with_masks(data, kind);
-    let (mut out, spans, mut suppressed) = if matcher.decodes() {
+    let (mut out, spans, mut suppressed, not_decoded) = if matcher.decodes() {
         let plain = matches.iter().map(|m| &data[m.secret.clone()]).collect();
-        decoded::findings(matcher, blob, kind, &plain)
+        let e = decoded::findings(matcher, blob, kind, &plain);
+        (e.findings, e.spans, e.suppressed, e.not_decoded)
     } else {
-        (Vec::new(), Vec::new(), 0)
+        (Vec::new(), Vec::new(), 0, 0)
     };
     // Decoded findings are few per blob and built before the cap could
     // choose: limited here, as the pass after a history's fold does.
@@ -235,7 +256,8 @@ pub fn capped_findings_in_blob(
         let reach = data.len().min(start + ALLOW_REACH);
         let to = memchr::memchr(b'\n', &data[start..reach]).map_or(reach, |p| start + p);
         let path = blob.places.first().map_or("", |p| p.path.as_str());
-        let allowed = filter::inline_allowed(&data[from..to], path);
+        // A binary's strings have no comments to hold an allow.
+        let allowed = !blob.strings && filter::inline_allowed(&data[from..to], path);
         // The secret's own line (in multi-line rules it may start below
         // the match).
         cursor.advance(m.secret.start);
@@ -268,7 +290,9 @@ pub fn capped_findings_in_blob(
             column: cursor.column,
             context: context(data, cursor.line_start, m.secret.clone()),
             redacted_context: redacted_context(data, cursor.line_start, m.secret.clone(), &masks),
-            encoding: None,
+            encoding: blob
+                .strings
+                .then(|| crate::sources::STRINGS_ENCODING.to_string()),
         };
         out.extend(pairs[at..at + run].iter().map(|&(i, p)| {
             let added = allow_added.contains(&(i, p));
@@ -276,7 +300,11 @@ pub fn capped_findings_in_blob(
         }));
         at += run;
     }
-    (out, suppressed)
+    InBlob {
+        findings: out,
+        suppressed,
+        not_decoded,
+    }
 }
 
 /// The id of the tag on a finding whose inline allow the range under

@@ -43,8 +43,16 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             message.push_str(&format!("\n{p}"));
         }
         // Inside an archive: annotate the archive file (the member's lines
-        // are not lines of any file in the checkout).
+        // are not lines of any file in the checkout). In a binary file's
+        // strings: annotate the file (the line counts strings, not lines).
         let location = match &f.archive {
+            _ if f.in_binary_strings() => {
+                message.push_str(&format!(
+                    "\nin {}, a binary file: its printable string {}",
+                    f.path, f.line
+                ));
+                format!("file={}", property(f.archive.as_deref().unwrap_or(&f.path)))
+            }
             Some(archive) => {
                 message.push_str(&format!("\nin {} line {}", f.path, f.line));
                 format!("file={}", property(archive))

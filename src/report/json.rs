@@ -123,6 +123,7 @@ fn summary_value(report: &Report<'_>) -> Value {
             "commits": s.coverage.commits,
             "hidden_low_confidence": s.hidden_low_confidence,
             "capped": s.capped,
+            "not_decoded": s.not_decoded,
     })
 }
 

@@ -100,7 +100,9 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             .is_some_and(|v| v.status == crate::model::Status::Live);
         // Inside an archive: the location is the archive file itself (a
         // code-scanning UI can open it); the member and its line are named
-        // in the message and a logical location.
+        // in the message and a logical location. In a binary file's strings:
+        // the file, with no region (the line counts strings, not lines); the
+        // string's number is in the message.
         let location = match &f.archive {
             Some(archive) => json!({
                 "physicalLocation": {"artifactLocation": artifact(archive)},
@@ -108,6 +110,9 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                     "fullyQualifiedName": f.path,
                     "kind": "member",
                 }],
+            }),
+            None if f.in_binary_strings() => json!({
+                "physicalLocation": {"artifactLocation": artifact(&f.path)},
             }),
             None => json!({
                 "physicalLocation": {
@@ -120,7 +125,12 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 },
             }),
         };
-        if f.archive.is_some() {
+        if f.in_binary_strings() {
+            text.push_str(&format!(
+                " in {}, a binary file: its printable string {}",
+                f.path, f.line
+            ));
+        } else if f.archive.is_some() {
             text.push_str(&format!(" in {} line {}", f.path, f.line));
         }
         let mut result = json!({

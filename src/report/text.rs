@@ -117,7 +117,18 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         if let Some(k) = &f.key_info {
             writeln!(out, "      key: {}", escape_control(&k.describe()))?;
         }
-        if let Some(e) = &f.encoding {
+        if f.in_binary_strings() {
+            writeln!(
+                out,
+                "      in a binary file: string {} of its printable strings (`strings -a -n 8`)",
+                f.line
+            )?;
+        }
+        if let Some(e) = f
+            .encoding
+            .as_deref()
+            .filter(|&e| e != crate::model::STRINGS_ENCODING)
+        {
             writeln!(
                 out,
                 "      decoded from: {e} (the encoded span at this column)"
@@ -335,6 +346,13 @@ pub fn write_summary(
         )?;
     }
     write_capped(&summary.capped, color, verbose, out)?;
+    if summary.not_decoded > 0 {
+        writeln!(
+            out,
+            "{} encoded span(s) not decoded (nested deeper than 3 encodings, or cut inside an escape): their plain text was scanned, what they encode was not",
+            summary.not_decoded
+        )?;
+    }
     if summary.suppressed_inline > 0 {
         writeln!(
             out,

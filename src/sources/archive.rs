@@ -9,6 +9,14 @@
 //! compression ratio) and every member that cannot be opened (encrypted,
 //! corrupt) is recorded as a skipped file with the reason, never passed
 //! over silently.
+//!
+//! The compression ratio is held twice: per member (over 1 MiB), and for
+//! the outermost archive as a whole, whose members may inflate together to
+//! at most `max_ratio` times its own size (never less than 1 MiB). The
+//! second bound is what keeps the work linear in the archive's size: 400
+//! members of 1 KiB that each inflate to 1 MiB of one byte are each under
+//! the per-member floor, but a 400 KiB archive inflates to 40 MiB, not
+//! 400 MiB (and the `total` budget stops it short of 256 MiB either way).
 
 use super::{Blob, Place, SourceStats};
 use crate::model::SkipReason;
@@ -76,10 +84,18 @@ fn sniff(data: &[u8]) -> Option<Kind> {
     }
 }
 
+/// True when the first bytes say `data` is an archive or compressed file
+/// this module opens.
+pub(super) fn is_archive(data: &[u8]) -> bool {
+    sniff(data).is_some()
+}
+
 /// What one outermost archive may still inflate.
 struct Budget {
     entries: Cell<u64>,
     bytes: Cell<u64>,
+    /// The archive-wide ratio bound, when it is below `max_total`.
+    ratio_cap: Option<u64>,
 }
 
 /// One opening: the limits, what is left of the budget, and where results go.
@@ -106,11 +122,15 @@ pub(super) fn open(
     if limits.depth == 0 || places.is_empty() {
         return false;
     }
+    let by_ratio = (data.len() as u64)
+        .saturating_mul(limits.max_ratio)
+        .max(RATIO_FLOOR);
     let opener = Opener {
         limits,
         budget: Budget {
             entries: Cell::new(limits.max_entries),
-            bytes: Cell::new(limits.max_total),
+            bytes: Cell::new(limits.max_total.min(by_ratio)),
+            ratio_cap: (by_ratio < limits.max_total).then_some(by_ratio),
         },
         stats,
         visit,
@@ -267,11 +287,19 @@ impl Opener<'_> {
         }
         let n = out.len() as u64;
         if n > cap {
-            let note = if cap == total_left {
-                format!(
-                    "total limit reached ({} inflated per archive)",
-                    human(self.limits.max_total)
-                )
+            // The archive's budget, when it is what ran out.
+            let note = if cap < self.limits.max_member.min(ratio_cap) {
+                match self.budget.ratio_cap {
+                    Some(whole) => format!(
+                        "archive compression ratio over {}:1 (its members inflate past {} in all): a zip bomb?",
+                        self.limits.max_ratio,
+                        human(whole)
+                    ),
+                    None => format!(
+                        "total limit reached ({} inflated per archive)",
+                        human(self.limits.max_total)
+                    ),
+                }
             } else if cap == self.limits.max_member {
                 format!("member larger than {}", human(self.limits.max_member))
             } else {
@@ -300,6 +328,7 @@ impl Opener<'_> {
                 (self.visit)(&Blob {
                     data: &text,
                     places,
+                    strings: false,
                 });
             }
             super::Decoded::Binary => match sniff(data) {
@@ -311,11 +340,7 @@ impl Opener<'_> {
                     places,
                     format!("depth limit reached ({} archives deep)", self.limits.depth),
                 ),
-                None => {
-                    if let Some(p) = places.first() {
-                        self.stats.binary(p, data.len() as u64);
-                    }
-                }
+                None => self.stats.binary(data, places, &String::new, self.visit),
             },
         }
     }
@@ -337,6 +362,8 @@ fn member_places(places: &[Place], name: &str) -> Vec<Place> {
 fn human(bytes: u64) -> String {
     if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
         format!("{} MiB", bytes >> 20)
+    } else if bytes >= 1 << 20 {
+        format!("{:.1} MiB", bytes as f64 / f64::from(1 << 20))
     } else if bytes >= 1 << 10 && bytes.is_multiple_of(1 << 10) {
         format!("{} KiB", bytes >> 10)
     } else {
@@ -424,10 +451,47 @@ mod tests {
         );
     }
 
+    /// Many members under the per-member ratio floor still add up to no
+    /// more than the archive's own ratio allows; the rest are listed.
+    #[test]
+    fn the_archive_as_a_whole_is_held_to_the_ratio() {
+        use std::io::Write;
+        let deflated = |n: usize, size: usize| {
+            let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+            let opts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
+            let member = vec![b'a'; size];
+            for i in 0..n {
+                w.start_file(format!("m{i:03}.txt"), opts).unwrap();
+                w.write_all(&member).unwrap();
+            }
+            w.finish().unwrap().into_inner()
+        };
+        let data = deflated(400, 1 << 20);
+        let (seen, notes) = run(&data, ArchiveLimits::default());
+        // Each member is 1 MiB: as many as 100 times the archive holds.
+        let fit = data.len() * 100 / (1 << 20);
+        assert_eq!(seen.len(), fit, "{} bytes", data.len());
+        assert_eq!(seen.len() + notes.len(), 400);
+        let whole = human(data.len() as u64 * 100);
+        assert_eq!(
+            notes[0],
+            format!(
+                "a.zip!m{fit:03}.txt: archive compression ratio over 100:1 (its members inflate past {whole} in all): a zip bomb?"
+            )
+        );
+        // A small archive may still inflate to 1 MiB.
+        let small = deflated(3, 300_000);
+        assert!(small.len() * 100 < 900_000);
+        let (seen, notes) = run(&small, ArchiveLimits::default());
+        assert_eq!((seen.len(), notes.len()), (3, 0));
+    }
+
     #[test]
     fn human_sizes() {
         assert_eq!(human(25 << 20), "25 MiB");
         assert_eq!(human(4096), "4 KiB");
         assert_eq!(human(1000), "1000 bytes");
+        assert_eq!(human(3 << 19), "1.5 MiB");
     }
 }

@@ -17,6 +17,7 @@ mod progress;
 mod repo;
 mod roots;
 pub mod staged;
+mod strings;
 pub mod tree;
 
 pub use archive::ArchiveLimits;
@@ -24,6 +25,7 @@ pub use decode::{decode, Decoded};
 pub use git::{CommitRange, HistoryMode, HistorySource};
 pub use repo::{file_at, fingerprint_key, hooks_dir, remote_default_branch};
 pub use roots::{work_tree, Roots};
+pub use strings::ENCODING as STRINGS_ENCODING;
 
 /// Read a git index file (split and sparse indexes included).
 pub fn read_index(path: &std::path::Path) -> Result<gix::index::File, SourceError> {
@@ -40,10 +42,15 @@ use std::sync::{Arc, Mutex};
 /// per place (a history blob may live at several paths and commits).
 #[derive(Debug)]
 pub struct Blob<'a> {
-    /// Decoded content (UTF-16 already converted to UTF-8).
+    /// Decoded content (UTF-16 already converted to UTF-8), or the
+    /// strings view of binary content.
     pub data: &'a [u8],
     /// Where this content was seen.
     pub places: &'a [Place],
+    /// `data` is the printable strings of binary content, one per line
+    /// (see [`STRINGS_ENCODING`]): its line numbers count strings, not
+    /// lines of the file.
+    pub strings: bool,
 }
 
 /// One place a blob was seen.
@@ -205,12 +212,25 @@ impl SourceStats {
         c.shallow_boundary = boundary;
     }
 
-    /// A binary blob: count it as skipped, or, when its name says it is a
-    /// key store, keep it for a finding of its own.
-    pub fn binary(&self, place: &Place, size: u64) {
-        match crate::model::key_container_rule(&place.path) {
-            Some(rule) => self
-                .containers
+    /// Binary content that is not an opened archive, seen at `places`
+    /// (named `unnamed()` when it has none): when its name says it is a key
+    /// store, kept for a finding of its own (its content is not parsed); an
+    /// archive left closed (`--archive-depth 0`) is counted as skipped;
+    /// otherwise its printable strings are visited, and content without any
+    /// is counted as skipped.
+    pub(crate) fn binary(
+        &self,
+        raw: &[u8],
+        places: &[Place],
+        unnamed: &dyn Fn() -> String,
+        visit: &(dyn Fn(&Blob<'_>) + Sync),
+    ) {
+        let size = raw.len() as u64;
+        if let Some((place, rule)) = places
+            .first()
+            .and_then(|p| Some((p, crate::model::key_container_rule(&p.path)?)))
+        {
+            self.containers
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .push(KeyContainer {
@@ -219,9 +239,25 @@ impl SourceStats {
                     provenance: place.provenance.clone(),
                     size,
                     archive: place.archive.clone(),
-                }),
-            None => self.skip(place.path.clone(), SkipReason::Binary),
+                });
+            return;
         }
+        let name = || places.first().map_or_else(unnamed, |p| p.path.clone());
+        if archive::is_archive(raw) {
+            self.skip(name(), SkipReason::Binary);
+            return;
+        }
+        let view = strings::strings(raw);
+        if view.is_empty() {
+            self.skip(name(), SkipReason::Binary);
+            return;
+        }
+        self.scanned(size);
+        visit(&Blob {
+            data: &view,
+            places,
+            strings: true,
+        });
     }
 
     /// Take the key containers seen, by rule and path (a history's versions
@@ -383,9 +419,9 @@ pub trait Source {
 }
 
 /// Visit raw content seen at `places`: text is decoded and visited; binary
-/// content is opened when it is an archive or compressed file, kept for a
-/// finding of its own when its name says it is a key store, and otherwise
-/// counted as skipped (under `unnamed()` when it has no place).
+/// content is opened when it is an archive or compressed file, and
+/// otherwise handled by [`SourceStats::binary`] (named `unnamed()` when it
+/// has no place).
 pub(crate) fn visit_content(
     raw: &[u8],
     places: &[Place],
@@ -399,15 +435,12 @@ pub(crate) fn visit_content(
             visit(&Blob {
                 data: &text,
                 places,
+                strings: false,
             });
         }
         Decoded::Binary => {
-            if archive::open(raw, places, stats, visit) {
-                return;
-            }
-            match places.first() {
-                Some(place) => stats.binary(place, raw.len() as u64),
-                None => stats.skip(unnamed(), SkipReason::Binary),
+            if !archive::open(raw, places, stats, visit) {
+                stats.binary(raw, places, unnamed, visit);
             }
         }
     }

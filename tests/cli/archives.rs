@@ -245,6 +245,58 @@ fn zip_bomb_stops_at_the_ratio_limit() {
     );
 }
 
+/// 400 small members that each inflate to 1 MiB of one byte: each is under
+/// the per-member ratio floor, but the archive as a whole is held to 100:1,
+/// so the scan inflates about 100 times the zip's size, not 256 MiB (this
+/// cost 18 s of CPU). The members not opened are listed, and a key before
+/// them is found and never printed.
+#[test]
+fn many_small_bombs_in_one_zip_stop_at_the_archive_ratio() {
+    let t = TempDir::new().unwrap();
+    let d = t.path();
+    let k = crate::live_key("zip-first");
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    w.start_file("config/.env", opts).unwrap();
+    w.write_all(format!("STRIPE={k}\n").as_bytes()).unwrap();
+    let member = vec![b'a'; 1 << 20];
+    for i in 0..400 {
+        w.start_file(format!("fill/{i:03}.txt"), opts).unwrap();
+        w.write_all(&member).unwrap();
+    }
+    let zip = w.finish().unwrap().into_inner();
+    assert!(zip.len() < 1 << 20, "{}", zip.len());
+    write(d, "bombs.zip", &zip);
+    let out = keysweep()
+        .current_dir(d)
+        .args(["scan", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let text = said(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(!text.contains(&k), "printed the key: {text}");
+    let doc = crate::report_json(&out.stdout);
+    assert_eq!(
+        found(&doc),
+        [(
+            "stripe-secret-key".to_string(),
+            "bombs.zip!config/.env".to_string(),
+            "bombs.zip".to_string(),
+            1
+        )]
+    );
+    let inflated = doc["summary"]["bytes_scanned"].as_u64().unwrap();
+    assert!(inflated <= zip.len() as u64 * 101, "{inflated}");
+    let n = notes(&doc);
+    assert!(n.len() > 300, "{}", n.len());
+    assert!(
+        n.iter()
+            .all(|(_, note)| note.starts_with("archive compression ratio over 100:1")),
+        "{n:?}"
+    );
+}
+
 #[test]
 fn corrupt_archives_are_reported_not_fatal() {
     let t = TempDir::new().unwrap();

@@ -4,6 +4,7 @@
 
 mod archives;
 mod attacks;
+mod binary;
 mod bounds;
 mod contract;
 mod counting;

@@ -49,6 +49,7 @@ pub(super) fn scan_message(
     visit(&Blob {
         data: message,
         places: &places,
+        strings: false,
     });
 }
 
