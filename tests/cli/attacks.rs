@@ -99,7 +99,9 @@ fn a_key_in_a_commit_message_is_found_and_never_printed() {
         &["commit", "-q", "-m", &format!("ci: set GITHUB_TOKEN={k1}")],
     );
     git(d, &["tag", "-a", "v1", "-m", &format!("release with {k2}")]);
-    let codes = no_format_prints(d, &["history"], &[&k1, &k2]);
+    let k3 = ghp("note");
+    git(d, &["notes", "add", "-m", &format!("deployed with {k3}")]);
+    let codes = no_format_prints(d, &["history"], &[&k1, &k2, &k3]);
     assert_eq!(codes, vec![1; 5]);
     let doc = json(&run(d, &["history", "--format", "json"]));
     let found: Vec<(&str, &str)> = doc["findings"]
@@ -122,6 +124,8 @@ fn a_key_in_a_commit_message_is_found_and_never_printed() {
         found.contains(&("(tag message v1)", commit.as_str())),
         "{found:?}"
     );
+    // A note is a blob under refs/notes/commits, named by its commit.
+    assert!(found.iter().any(|(p, _)| *p == commit), "{found:?}");
     let summary = doc["findings"][0]["provenance"]["summary"]
         .as_str()
         .unwrap();
