@@ -99,6 +99,11 @@ impl LineSet {
         LineSet(ranges)
     }
 
+    /// Every line.
+    pub fn every_line() -> Self {
+        LineSet(vec![(1, usize::MAX)])
+    }
+
     /// Build from sorted, disjoint, non-adjacent inclusive ranges.
     pub(crate) fn from_ranges(ranges: Vec<(usize, usize)>) -> Self {
         debug_assert!(ranges.windows(2).all(|w| w[0].1 + 1 < w[1].0));

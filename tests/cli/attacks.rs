@@ -320,21 +320,38 @@ fn an_inline_allow_added_by_the_range_does_not_apply() {
         format!("K = '{reviewed}'  # keysweep:allow\nJ = '{k}'  # keysweep:allow\n"),
     );
     write(d, "README", "hello again\n");
-    git(d, &["commit", "-q", "-am", "add a key and allow it"]);
+    // A new file: every line of it is one the range adds.
+    let k2 = live("self-allowed-new-file");
+    write(
+        d,
+        "new_fixture.py",
+        format!("K = '{k2}'  # keysweep:allow\n"),
+    );
+    git(d, &["add", "-A"]);
+    git(d, &["commit", "-q", "-m", "add keys and allow them"]);
     let range = format!("{base}..HEAD");
     let out = run(d, &["history", "--range", &range, "--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", said(&out));
     let doc = json(&out);
     let findings = doc["findings"].as_array().unwrap();
-    assert_eq!(findings.len(), 1, "{findings:?}");
-    assert_eq!(findings[0]["line"], 2);
-    assert_eq!(findings[0]["tags"][0], "allow-added-in-range");
+    let at: Vec<(&str, u64)> = findings
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap(), f["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        at,
+        [("fixture.py", 2), ("new_fixture.py", 1)],
+        "{findings:?}"
+    );
+    for f in findings {
+        assert_eq!(f["tags"][0], "allow-added-in-range");
+    }
     let out = run(d, &["history", "--range", &range, "--format", "sarif"]);
     assert_eq!(out.status.code(), Some(1));
     let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
     let result = &sarif["runs"][0]["results"][0];
     assert_eq!(result["suppressions"][0]["status"], "rejected", "{result}");
-    assert!(!said(&out).contains(&k));
+    assert!(!said(&out).contains(&k) && !said(&out).contains(&k2));
     // In the work tree the developer's own allow applies, in a comment only.
     let out = run(d, &["scan", "fixture.py"]);
     assert_eq!(out.status.code(), Some(0), "{}", said(&out));

@@ -88,6 +88,8 @@ pub(super) struct Walked {
     pub commits: Vec<ObjectId>,
     /// Lines each introduction added (range mode only).
     pub added: Vec<Arc<LineSet>>,
+    /// Index in `added` of the set of every line, once stored.
+    all_lines: Option<u32>,
 }
 
 impl Walked {
@@ -100,6 +102,17 @@ impl Walked {
             }
             None => EVERY_LINE,
         }
+    }
+
+    /// The index of a set holding every line (stored once): what a range
+    /// adds when it adds a whole file.
+    pub fn every_line_added(&mut self) -> u32 {
+        if let Some(i) = self.all_lines {
+            return i;
+        }
+        let i = self.added_lines(Some(LineSet::every_line()));
+        self.all_lines = Some(i);
+        i
     }
 
     /// Blobs in the object store that no walked commit introduced.

@@ -378,7 +378,13 @@ impl HistorySource {
                             *first = (*first).min(order);
                         }
                     }
-                    let added_lines = walked.added_lines(change.added_lines);
+                    // In a range every line of a new (or undiffable) file is
+                    // one the range adds: said explicitly, so an inline allow
+                    // on it is known to come from the range.
+                    let added_lines = match (range, change.added_lines) {
+                        (true, None) => walked.every_line_added(),
+                        (_, lines) => walked.added_lines(lines),
+                    };
                     walked.intros.push(Intro {
                         blob: fold::blob_bytes(&change.blob),
                         commit: order,
