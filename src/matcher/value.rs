@@ -290,7 +290,7 @@ mod tests {
     fn python() {
         assert!(judge(
             "a.py",
-            r#"API_KEY = "q8Vn2LxW4pR7sK1mZ3tY""#,
+            r#"API_KEY = "q8Vn2LxW4pR7sK1mZ3tY""#, // keysweep:allow synthetic test value
             "q8Vn2LxW4pR7sK1mZ3tY"
         )
         .is_none());
@@ -350,13 +350,13 @@ mod tests {
         .is_some());
         assert!(judge(
             "a.js",
-            "const apiKey = 'Zq7vR2mK9xLp3TnW8cYb';",
+            "const apiKey = 'Zq7vR2mK9xLp3TnW8cYb';", // keysweep:allow synthetic test value
             "Zq7vR2mK9xLp3TnW8cYb"
         )
         .is_none());
         assert!(judge(
             "a.js",
-            "const apiKey = `Zq7vR2mK9xLp3TnW8cYb`;",
+            "const apiKey = `Zq7vR2mK9xLp3TnW8cYb`;", // keysweep:allow synthetic test value
             "Zq7vR2mK9xLp3TnW8cYb"
         )
         .is_none());
@@ -367,7 +367,7 @@ mod tests {
         assert!(judge("a.go", "apiKey := cfg.APIKeyValue", "cfg.APIKeyValue").is_some());
         assert!(judge(
             "a.go",
-            r#"apiKey := "Zq7vR2mK9xLp3TnW8cYb""#,
+            r#"apiKey := "Zq7vR2mK9xLp3TnW8cYb""#, // keysweep:allow synthetic test value
             "Zq7vR2mK9xLp3TnW8cYb"
         )
         .is_none());
@@ -385,7 +385,7 @@ mod tests {
         .is_some());
         assert!(judge(
             "a.rb",
-            "api_key: 'Zq7vR2mK9xLp3TnW8cYb',",
+            "api_key: 'Zq7vR2mK9xLp3TnW8cYb',", // keysweep:allow synthetic test value
             "Zq7vR2mK9xLp3TnW8cYb"
         )
         .is_none());
@@ -401,24 +401,25 @@ mod tests {
     fn header_and_url_values_sit_inside_strings() {
         assert!(judge(
             "a.js",
-            "headers: { 'Authorization': 'Bearer Zq7vR2mK9xLp3TnW8cYb' },",
+            "headers: { 'Authorization': 'Bearer Zq7vR2mK9xLp3TnW8cYb' },", // keysweep:allow synthetic test value
             "Zq7vR2mK9xLp3TnW8cYb"
         )
         .is_none());
         assert!(judge(
             "a.py",
-            r#"url = "https://api.vendor.io/v1?api_key=Zq7vR2mK9xLp3TnW8cYb&q=1""#,
+            r#"url = "https://api.vendor.io/v1?api_key=Zq7vR2mK9xLp3TnW8cYb&q=1""#, // keysweep:allow synthetic test value
             "Zq7vR2mK9xLp3TnW8cYb"
         )
         .is_none());
-        assert!(judge("a.py", r#"requests.get(url, headers={"X": f"Bearer {token}"}, api_key=f"Zq7vR2mK9xLp3TnW8cYb")"#, "Zq7vR2mK9xLp3TnW8cYb").is_none());
+        let call = r#"requests.get(url, headers={"X": f"Bearer {token}"}, api_key=f"Zq7vR2mK9xLp3TnW8cYb")"#; // keysweep:allow synthetic test value
+        assert!(judge("a.py", call, "Zq7vR2mK9xLp3TnW8cYb").is_none());
     }
 
     #[test]
     fn config_families() {
         assert!(judge(
             ".env",
-            "INFINITYBLUE_API_KEY=9f2c4e6a8b0d1f3e5a7c9b2d4f6a8c0e",
+            "INFINITYBLUE_API_KEY=9f2c4e6a8b0d1f3e5a7c9b2d4f6a8c0e", // keysweep:allow synthetic test value
             "9f2c4e6a8b0d1f3e5a7c9b2d4f6a8c0e"
         )
         .is_none());
@@ -436,7 +437,7 @@ mod tests {
         .is_some());
         assert!(judge(
             "c.toml",
-            r#"api_key = "Zq7vR2mK9xLp3TnW8cYb""#,
+            r#"api_key = "Zq7vR2mK9xLp3TnW8cYb""#, // keysweep:allow synthetic test value
             "Zq7vR2mK9xLp3TnW8cYb"
         )
         .is_none());

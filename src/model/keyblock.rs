@@ -157,7 +157,7 @@ mod tests {
         let mut d = vec![0x30, seq.len() as u8];
         d.extend(seq);
         let pem = format!(
-            "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----",
+            "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----", // keysweep:allow synthetic test value
             STANDARD.encode(&d)
         );
         let text = describe_private_key(&pem).unwrap();
