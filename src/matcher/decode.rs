@@ -14,6 +14,10 @@
 //! [`OVERLAP`], so an encoded secret shorter than that which crosses a
 //! window's end is whole in the next one. Each byte is decoded about
 //! `WINDOW / (WINDOW - OVERLAP)` times (1.07), so the work stays linear.
+//! Base64 wrapped at a fixed width (a MIME body at 76 columns, a PEM-style
+//! block at 64, with or without indentation) is also joined and decoded as
+//! one span, from its first line to its last: a secret that crosses a line
+//! break is whole there, and a finding points at the block's first line.
 //! What cannot be decoded is counted, never dropped silently: a window that
 //! had to be cut where the encoding cannot be (no cut point within
 //! [`SLACK`] bytes: an escape run of backslashes, say), and a span nested
@@ -29,6 +33,12 @@ pub const MAX_DEPTH: usize = 3;
 const MIN_BASE64: usize = 24;
 /// Shortest hex run decoded (32 digits: 16 bytes).
 const MIN_HEX: usize = 32;
+/// Narrowest and widest line of wrapped base64 joined into one span (MIME
+/// wraps at 76 columns, PEM and OpenSSL at 64).
+const WRAP_WIDTH: std::ops::RangeInclusive<usize> = 40..=128;
+/// Most wrapped base64 joined into one span; the rest of a longer block is
+/// counted as not decoded.
+const MAX_WRAPPED: usize = 1 << 20;
 /// Longest span decoded in one piece; longer ones are decoded in windows.
 const WINDOW: usize = 64 << 10;
 /// How far consecutive windows overlap (an encoded secret up to this long
@@ -203,7 +213,13 @@ fn windows(span: Range<usize>, cut: impl Fn(usize) -> bool, forced: &mut u64) ->
 /// windows cut where the encoding cannot be are counted in `forced`.
 fn one_level(data: &[u8], forced: &mut u64) -> Vec<(Range<usize>, Vec<u8>, &'static str)> {
     let mut out = Vec::new();
-    for r in base64_runs(data, MIN_BASE64) {
+    let runs = base64_runs(data, MIN_BASE64);
+    for (span, joined) in wrapped(data, &runs, forced) {
+        if let Some(text) = base64(&joined).filter(|t| is_text(t)) {
+            out.push((span, text, "base64"));
+        }
+    }
+    for r in runs {
         let run = &data[r.clone()];
         let hexed = run.len() >= MIN_HEX
             && run.len().is_multiple_of(2)
@@ -264,6 +280,85 @@ fn one_level(data: &[u8], forced: &mut u64) -> Vec<(Range<usize>, Vec<u8>, &'sta
         }
     }
     out
+}
+
+/// Blocks of base64 wrapped at one width: a run that is a whole line
+/// (after some indentation) `w` characters long, then lines with the same
+/// indentation, all `w` long but the last, which is no longer (and may be
+/// shorter than a run); two lines at least. Each block's span and its lines
+/// joined (at most [`MAX_WRAPPED`] bytes: a longer block counts once in
+/// `forced`).
+fn wrapped(data: &[u8], runs: &[Range<usize>], forced: &mut u64) -> Vec<(Range<usize>, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < runs.len() {
+        let first = runs[i].clone();
+        i += 1;
+        let width = first.len();
+        let line_start = data[..first.start]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+        let indent = &data[line_start..first.start];
+        if !WRAP_WIDTH.contains(&width)
+            || !indent.iter().all(|&b| b == b' ' || b == b'\t')
+            || line_end(data, first.end) != Some(first.end)
+        {
+            continue;
+        }
+        let mut joined = data[first.clone()].to_vec();
+        let mut end = first.end;
+        let mut last_len = width;
+        // Each further line: newline, the same indentation, base64.
+        while last_len == width && !data[..end].ends_with(b"=") {
+            let mut at = end;
+            if data.get(at) == Some(&b'\r') {
+                at += 1;
+            }
+            if data.get(at) != Some(&b'\n') || !data[at + 1..].starts_with(indent) {
+                break;
+            }
+            let start = at + 1 + indent.len();
+            let len = data[start..]
+                .iter()
+                .take(width + 1)
+                .take_while(|&&b| B64[b as usize] || b == b'=')
+                .count();
+            let body = &data[start..start + len];
+            let padding = body.iter().rev().take_while(|&&b| b == b'=').count();
+            if len == 0
+                || len > width
+                || padding > 2
+                || body[..len - padding].contains(&b'=')
+                || line_end(data, start + len) != Some(start + len)
+            {
+                break;
+            }
+            if joined.len() + len > MAX_WRAPPED {
+                *forced += 1;
+                break;
+            }
+            joined.extend_from_slice(body);
+            end = start + len;
+            last_len = len;
+        }
+        if end > first.end {
+            out.push((first.start..end, joined));
+            while i < runs.len() && runs[i].start < end {
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// `at` when a line ends there (a newline, CRLF or the end of the data).
+fn line_end(data: &[u8], at: usize) -> Option<usize> {
+    match data.get(at) {
+        None | Some(b'\n') => Some(at),
+        Some(b'\r') if matches!(data.get(at + 1), None | Some(b'\n')) => Some(at),
+        _ => None,
+    }
 }
 
 /// Base64, standard or URL-safe (by the characters used), padding optional.
@@ -392,6 +487,54 @@ mod tests {
         assert_eq!(
             texts(data.as_bytes()),
             [(inner.to_string(), vec!["base64"])]
+        );
+    }
+
+    /// `text` base64-encoded and wrapped at `width` columns after `indent`.
+    fn wrap(text: &str, width: usize, indent: &str, eol: &str) -> String {
+        let enc = STANDARD.encode(text);
+        enc.as_bytes()
+            .chunks(width)
+            .map(|c| format!("{indent}{}{eol}", std::str::from_utf8(c).unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn wrapped_base64_is_joined_into_one_span() {
+        let inner = "MIME-Version: 1.0\nX-Note: a long enough line to cross the wrap\nSTRIPE_KEY=sk_live_0123456789abcdefghijKLMN\n";
+        for (width, indent, eol) in [(76, "", "\n"), (64, "    ", "\r\n"), (64, "\t", "\n")] {
+            let body = wrap(inner, width, indent, eol);
+            let data = format!("Content-Transfer-Encoding: base64\n\n{body}\n--boundary--\n");
+            let spans = decoded_spans(data.as_bytes());
+            let joined = spans
+                .decoded
+                .iter()
+                .find(|d| d.text == inner.as_bytes())
+                .unwrap_or_else(|| panic!("width {width} indent {indent:?}: {spans:?}"));
+            // The span starts at the block's first line.
+            let first = data.find(&body[indent.len()..indent.len() + 8]).unwrap();
+            assert_eq!(joined.span.start, first);
+            assert_eq!(joined.chain, ["base64"]);
+        }
+        // Lines of different widths, or binary content: nothing joined.
+        let ragged = format!(
+            "{}\n{}\n",
+            &STANDARD.encode(inner)[..64],
+            &STANDARD.encode(inner)[64..124]
+        );
+        let spans = decoded_spans(ragged.as_bytes());
+        assert!(spans.decoded.iter().all(|d| d.text != inner.as_bytes()));
+        let binary: Vec<u8> = (0..300u32).map(|i| (i * 37 % 256) as u8).collect();
+        let data = STANDARD
+            .encode(&binary)
+            .as_bytes()
+            .chunks(76)
+            .map(|c| format!("{}\n", std::str::from_utf8(c).unwrap()))
+            .collect::<String>();
+        let spans = decoded_spans(data.as_bytes());
+        assert!(
+            spans.decoded.iter().all(|d| d.span.len() <= 76),
+            "{spans:?}"
         );
     }
 

@@ -130,3 +130,56 @@ fn encoded_keys_are_found_where_the_encoding_is() {
         .collect();
     assert_eq!(rules, ["stripe-secret-key"]);
 }
+
+/// Base64 wrapped at MIME's 76 columns (and PEM's 64, indented): a key that
+/// crosses a line break is found in the block decoded as one span, at the
+/// block's first line.
+#[test]
+fn wrapped_base64_is_decoded_as_one_span() {
+    let t = TempDir::new().unwrap();
+    let d = t.path();
+    let live = crate::live_key("wrapped");
+    // The key spans bytes 27..59: across the break after byte 48 (64
+    // columns) and after byte 57 (76 columns).
+    let inner = format!("Subject: deploy\nSTRIPE_KEY={live}\n");
+    let b64 = STANDARD.encode(&inner);
+    let wrap = |width: usize, indent: &str| -> String {
+        b64.as_bytes()
+            .chunks(width)
+            .map(|c| format!("{indent}{}\n", std::str::from_utf8(c).unwrap()))
+            .collect()
+    };
+    let mime = format!(
+        "From: ops@example.invalid\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Transfer-Encoding: base64\n\n{}--b--\n",
+        wrap(76, "")
+    );
+    write(d, "mail.eml", &mime);
+    write(d, "fixture.yaml", format!("blob: |\n{}", wrap(64, "  ")));
+    let out = keysweep()
+        .current_dir(d)
+        .args(["scan", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let text = said(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(!text.contains(&live), "{text}");
+    let doc: Value = crate::report_json(&out.stdout);
+    let found: Vec<(&str, u64, &str)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "stripe-secret-key")
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap(),
+                f["line"].as_u64().unwrap(),
+                f["encoding"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [("fixture.yaml", 2, "base64"), ("mail.eml", 7, "base64")],
+        "{doc}"
+    );
+}
