@@ -185,15 +185,6 @@ impl Assessor {
         }
         let line = format!("{}{}", f.context_before, f.context_after);
         let context = self.provider_context(&line, &f.path);
-        // Repetition lowers a value only when nothing on its line names
-        // whose key it is: `stripe.api_key = '...'` in three files is still
-        // a Stripe key.
-        if let (Some(n), None) = (repeated, &context) {
-            return (
-                Confidence::Low,
-                vec![format!("the same value is in {n} files (a copied sample)")],
-            );
-        }
         let place = if is_docs_path(&f.path) {
             Some("in documentation")
         } else if is_test_path(&f.path) {
@@ -201,6 +192,16 @@ impl Assessor {
         } else {
             None
         };
+        // Repetition lowers a value unless its line names whose key it is
+        // outside documentation and tests: `stripe.api_key = '...'` in three
+        // config files is still a Stripe key, while the same line in a
+        // library's examples and tests is its published sample.
+        if let Some(n) = repeated.filter(|_| context.is_none() || place.is_some()) {
+            return (
+                Confidence::Low,
+                vec![format!("the same value is in {n} files (a copied sample)")],
+            );
+        }
         match (place, context) {
             (Some(place), None) => (
                 Confidence::Low,

@@ -433,7 +433,8 @@ fn binary_key_containers() {
 }
 
 /// A value repeated in three files is a copied sample, unless its line
-/// names whose key it is; in a history, a file renamed twice is one file.
+/// names whose key it is outside documentation and tests; in a history, a
+/// file renamed twice is one file.
 #[test]
 fn repetition_is_judged_after_provider_context_and_per_path_at_one_time() {
     // Digits too: a generic value of letters alone reads as a word.
@@ -443,13 +444,18 @@ fn repetition_is_judged_after_provider_context_and_per_path_at_one_time() {
     for n in ["a", "b", "c"] {
         files.push((format!("{n}.py"), format!("stripe.api_key = '{named}'\n")));
         files.push((format!("x{n}.py"), format!("api_key = '{bare}'\n")));
+        // A library's examples and tests repeating its published sample.
+        files.push((
+            format!("examples/{n}.py"),
+            format!("stripe.api_key = '{bare}'\n"),
+        ));
     }
     let files: Vec<(&str, String)> = files.iter().map(|(p, c)| (p.as_str(), c.clone())).collect();
     let t = tree(&files);
     let found = findings(t.path(), None);
     let paths: Vec<&str> = found.iter().map(|f| f["path"].as_str().unwrap()).collect();
     assert_eq!(paths, ["a.py", "b.py", "c.py"], "{found:?}");
-    assert_eq!(findings(t.path(), Some("low")).len(), 6);
+    assert_eq!(findings(t.path(), Some("low")).len(), 9);
     // History: one file, moved twice.
     let h = TempDir::new().unwrap();
     let d = h.path();
