@@ -115,15 +115,9 @@ impl Assessor {
 
     /// Set every finding's confidence and reasons.
     pub fn assess(&self, findings: &mut [Finding]) {
-        // Paths holding the value at one time: a tree's files; in a history,
-        // the paths HEAD still has it at (a renamed file is one file, not two).
         let mut files: HashMap<(&str, &str), HashSet<&str>> = HashMap::new();
         for f in findings.iter() {
-            let now = match &f.provenance {
-                crate::model::Provenance::Commit(g) => g.in_head,
-                _ => true,
-            };
-            if self.generic.contains(&f.rule_id) && now {
+            if self.generic.contains(&f.rule_id) {
                 files
                     .entry((f.rule_id.as_str(), f.secret.as_str()))
                     .or_default()

@@ -433,10 +433,9 @@ fn binary_key_containers() {
 }
 
 /// A value repeated in three files is a copied sample, unless its line
-/// names whose key it is outside documentation and tests; in a history, a
-/// file renamed twice is one file.
+/// names whose key it is outside documentation and tests.
 #[test]
-fn repetition_is_judged_after_provider_context_and_per_path_at_one_time() {
+fn repetition_is_judged_after_provider_context() {
     // Digits too: a generic value of letters alone reads as a word.
     let named = format!("{}9x7Q", key("{{alnum:24}}", "repeated-named"));
     let bare = format!("{}4k2Z", key("{{alnum:24}}", "repeated-bare"));
@@ -456,28 +455,4 @@ fn repetition_is_judged_after_provider_context_and_per_path_at_one_time() {
     let paths: Vec<&str> = found.iter().map(|f| f["path"].as_str().unwrap()).collect();
     assert_eq!(paths, ["a.py", "b.py", "c.py"], "{found:?}");
     assert_eq!(findings(t.path(), Some("low")).len(), 9);
-    // History: one file, moved twice.
-    let h = TempDir::new().unwrap();
-    let d = h.path();
-    git(d, &["init", "-q", "-b", "main"]);
-    write(d, "one.py", format!("api_key = '{bare}'\n"));
-    git(d, &["add", "-A"]);
-    git(d, &["commit", "-q", "-m", "one"]);
-    for (from, to) in [("one.py", "two.py"), ("two.py", "three.py")] {
-        git(d, &["mv", from, to]);
-        git(d, &["commit", "-q", "-m", "move"]);
-    }
-    let out = keysweep()
-        .current_dir(d)
-        .args(["history", "--format", "json"])
-        .output()
-        .unwrap();
-    let doc: Value = crate::report_json(&out.stdout);
-    let levels: Vec<&str> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["confidence"].as_str().unwrap())
-        .collect();
-    assert_eq!(levels, ["medium", "medium", "medium"], "{doc}");
 }
