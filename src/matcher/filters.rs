@@ -287,6 +287,18 @@ pub fn looks_like_sample(secret: &[u8], generic: bool) -> Option<&'static str> {
     if test_word {
         return Some("the value names itself a test or sample value");
     }
+    // `correct_master_key_123!`: a trailing `!` or `?` is decoration.
+    let segments: Vec<&[u8]> = segments
+        .iter()
+        .map(|s| {
+            let end = s
+                .iter()
+                .rposition(|b| !matches!(b, b'!' | b'?'))
+                .map_or(0, |p| p + 1);
+            &s[..end]
+        })
+        .filter(|s| !s.is_empty())
+        .collect();
     let words_and_counter = segments.len() >= 2
         && segments.iter().all(|s| {
             s.iter().all(u8::is_ascii_alphabetic)

@@ -154,6 +154,16 @@ impl Assessor {
             if let Some(why) = local_connection(&f.context_before, &f.secret, &f.context_after) {
                 return (Confidence::Low, vec![why]);
             }
+            // Key=value forms (`Server=localhost;...;Password=...`, JDBC
+            // `jdbc:...://db:5432/...?password=`) name the host elsewhere
+            // on the line.
+            let line = format!("{}{}", f.context_before, f.context_after);
+            if let Some(host) = local_host_on(&line) {
+                return (
+                    Confidence::Low,
+                    vec![format!("a connection to the local host or service {host}")],
+                );
+            }
             reasons.push("a password in a connection URL to a remote host".to_string());
             return (Confidence::Medium, reasons);
         }
