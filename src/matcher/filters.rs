@@ -2,8 +2,13 @@
 //! content checks. Provider docs are full of `YOUR_API_KEY`, `sk_live_abc123...`
 //! and `sk-live-xxxxxxxx`; none of those is a leak, and reporting them is how a
 //! scanner teaches its users to ignore it.
+//!
+//! Passwords have stand-ins of their own (rules with `checks =
+//! ["password"]`): a well-known default (`changeme`, `P@ssw0rd1`,
+//! `admin123`), or the user name repeated as the password on the same line
+//! (`user=app password=app`). Both are a bounded look at one line.
 
-use regex::bytes::RegexSet;
+use regex::bytes::{Regex, RegexSet};
 use std::sync::OnceLock;
 
 /// Words and shapes that mark a value as a stand-in, matched anywhere in the
@@ -50,6 +55,148 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     (longest >= 6 && longest * 4 >= secret.len()) || (secret.len() >= 8 && distinct < 4)
 }
 
+/// Well-known default passwords of databases, brokers, appliances and
+/// tutorials (compared without case, after trailing digits and `!` are cut
+/// and leetspeak is read back: `P@ssw0rd1` is `password`).
+pub const DEFAULT_PASSWORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "secret",
+    "postgres",
+    "postgresql",
+    "mysql",
+    "mariadb",
+    "root",
+    "toor",
+    "admin",
+    "administrator",
+    "guest",
+    "test",
+    "tester",
+    "testing",
+    "user",
+    "username",
+    "example",
+    "sample",
+    "demo",
+    "changeme",
+    "changeit",
+    "default",
+    "letmein",
+    "welcome",
+    "qwerty",
+    "hunter",
+    "mypass",
+    "mypassword",
+    "testpass",
+    "testpassword",
+    "dbpass",
+    "dbpassword",
+    "sa",
+    "oracle",
+    "tiger",
+    "manager",
+    "redis",
+    "mongo",
+    "rabbitmq",
+    "vagrant",
+    "ubuntu",
+    "raspberry",
+    "docker",
+    "jenkins",
+    "elastic",
+    "kibana",
+    "minioadmin",
+    "foobar",
+    "abc",
+    "abcdef",
+    "asdf",
+    "iloveyou",
+    "superuser",
+    "supersecret",
+    "topsecret",
+    "private",
+    "s3cret",
+];
+
+/// True when `secret` is a well-known default password (see
+/// [`DEFAULT_PASSWORDS`]), or only digits.
+pub fn is_default_password(secret: &[u8]) -> bool {
+    let lower = secret.to_ascii_lowercase();
+    let stem_len = lower
+        .iter()
+        .rposition(|b| !(b.is_ascii_digit() || *b == b'!'))
+        .map_or(0, |p| p + 1);
+    if stem_len == 0 {
+        return true; // digits only: 12345678, a PIN
+    }
+    // Cut at most four trailing digits or `!` (`admin123`, `password1!`).
+    let stem = if lower.len() - stem_len <= 4 {
+        &lower[..stem_len]
+    } else {
+        &lower[..]
+    };
+    let leet: Vec<u8> = stem
+        .iter()
+        .map(|b| match b {
+            b'@' | b'4' => b'a',
+            b'0' => b'o',
+            b'1' | b'!' => b'i',
+            b'3' => b'e',
+            b'$' | b'5' => b's',
+            b'7' => b't',
+            other => *other,
+        })
+        .collect();
+    DEFAULT_PASSWORDS
+        .iter()
+        .any(|d| d.as_bytes() == lower || d.as_bytes() == stem || d.as_bytes() == leet)
+}
+
+/// User names given on a line: `user=`, `username:`, `User Id=`, `uid=`,
+/// `login bob` (netrc), `-u bob`, `-User bob`, `--user=bob`,
+/// `<username>bob</username>`.
+fn user_names() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r#"(?i)(?:(?:user(?:[_ -]?(?:name|id))?|login|uid)(?:>|["'\]]{0,2}\s*(?:=>|[=:])|\s)|(?:^|\s)-u)\s*["']?(?P<user>[^\s"',;:&<>]{1,128})"#,
+        )
+        .expect("built-in user-name pattern compiles")
+    })
+}
+
+/// True when the password `secret` is the user name given on its line
+/// (`line`, which holds the secret): `user=app password=app`, `login bob
+/// password bob`, `-u sa -p sa`, a `user:password` pair such as `app:app`.
+pub fn password_is_user_name(line: &[u8], secret: &[u8]) -> bool {
+    if secret.is_empty() {
+        return false;
+    }
+    let same = |u: &[u8]| u.eq_ignore_ascii_case(secret);
+    if user_names()
+        .captures_iter(line)
+        .filter_map(|c| c.name("user"))
+        .any(|m| same(m.as_bytes()))
+    {
+        return true;
+    }
+    // `user:password` and `user/password@`: the user directly before.
+    memchr::memmem::find_iter(line, secret).any(|at| {
+        let before = &line[..at];
+        let Some((b':' | b'/', head)) = before.split_last() else {
+            return false;
+        };
+        let start = head
+            .iter()
+            .rposition(|b| matches!(b, b' ' | b'\t' | b'"' | b'\'' | b'/' | b'@' | b'=' | b':'))
+            .map_or(0, |p| p + 1);
+        same(&head[start..])
+    })
+}
+
 /// SHA-256 digests of values vendors publish in their documentation as
 /// examples (Stripe's documented test keys, the jwt.io sample token's
 /// payload, Google's sample Maps key): kept as digests so no key-shaped
@@ -94,6 +241,7 @@ const TEST_WORDS: &[&str] = &[
     "mocked",
     "synthetic",
     "invalid",
+    "insecure",
     "demo",
     "placeholder",
     "foo",
@@ -139,6 +287,18 @@ pub fn looks_like_sample(secret: &[u8], generic: bool) -> Option<&'static str> {
     if test_word {
         return Some("the value names itself a test or sample value");
     }
+    // `correct_master_key_123!`: a trailing `!` or `?` is decoration.
+    let segments: Vec<&[u8]> = segments
+        .iter()
+        .map(|s| {
+            let end = s
+                .iter()
+                .rposition(|b| !matches!(b, b'!' | b'?'))
+                .map_or(0, |p| p + 1);
+            &s[..end]
+        })
+        .filter(|s| !s.is_empty())
+        .collect();
     let words_and_counter = segments.len() >= 2
         && segments.iter().all(|s| {
             s.iter().all(u8::is_ascii_alphabetic)
@@ -209,6 +369,64 @@ mod tests {
             "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAABlwAAAAdzc2gtcn",
         ] {
             assert!(!is_placeholder(k.as_bytes()), "{k}");
+        }
+    }
+
+    #[test]
+    fn default_passwords() {
+        for p in [
+            "changeme",
+            "Password",
+            "P@ssw0rd1",
+            "admin123",
+            "password1!",
+            "s3cr3t",
+            "12345678",
+            "Welcome1",
+            "root",
+            "hunter2",
+        ] {
+            assert!(is_default_password(p.as_bytes()), "{p}");
+        }
+        for p in [
+            "Zq7vR2mK9xLp",
+            "correct-horse-battery",
+            "admin1234567",
+            "tr0ub4dor&3",
+        ] {
+            assert!(!is_default_password(p.as_bytes()), "{p}");
+        }
+    }
+
+    #[test]
+    fn password_equal_to_the_user_name() {
+        for (line, pw) in [
+            ("user=app password=app", "app"),
+            ("  username: deploy\n", "deploy"),
+            ("DB_USER=billing DB_PASSWORD=billing", "billing"),
+            ("machine host.net login bob password bob", "bob"),
+            ("psexec \\\\srv -u svc -p svc cmd", "svc"),
+            ("curl -u 'ci-bot:ci-bot' https://x.net", "ci-bot"),
+            ("Server=db1;User Id=Orders;Password=orders;", "orders"),
+            (
+                "<username>maven</username><password>maven</password>",
+                "maven",
+            ),
+        ] {
+            assert!(
+                password_is_user_name(line.as_bytes(), pw.as_bytes()),
+                "{line}"
+            );
+        }
+        for (line, pw) in [
+            ("user=app password=Zq7vR2mK9x", "Zq7vR2mK9x"),
+            ("password=app2", "app2"),
+            ("curl -u 'ci-bot:Zq7v@R2$mK9' https://x.net", "Zq7v@R2$mK9"),
+        ] {
+            assert!(
+                !password_is_user_name(line.as_bytes(), pw.as_bytes()),
+                "{line}"
+            );
         }
     }
 

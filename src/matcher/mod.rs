@@ -13,7 +13,10 @@ mod filters;
 mod overlap;
 mod value;
 
-pub use filters::{is_placeholder, looks_like_sample, shannon_entropy};
+pub use filters::{
+    is_default_password, is_placeholder, looks_like_sample, password_is_user_name, shannon_entropy,
+    DEFAULT_PASSWORDS,
+};
 pub use value::{char_classes, is_identifier, FileKind};
 
 use crate::model::Severity;
@@ -359,7 +362,8 @@ impl Matcher {
             }
             let literal =
                 !c.generic || value::not_a_literal(data, whole.start(), ss..se, kind).is_none();
-            if literal && accept(c, placeholders.as_ref(), &data[ss..se]) {
+            let around = around(data, whole.start()..whole.end(), ss..se);
+            if literal && accept(c, placeholders.as_ref(), &data[ss..se], around) {
                 out.push(RawMatch {
                     rule,
                     span: whole.start()..whole.end(),
@@ -408,7 +412,20 @@ fn looks_random(v: &[u8]) -> bool {
         && filters::shannon_entropy(v) >= 3.0
 }
 
-fn accept(c: &Compiled, placeholders: Option<&RegexSet>, secret: &[u8]) -> bool {
+/// The text a check may read around a candidate: its match and the rest of
+/// the lines the match is on, at most [`BEFORE`] bytes either side (a user
+/// name given next to a password).
+fn around(data: &[u8], whole: Range<usize>, secret: Range<usize>) -> &[u8] {
+    let lo = whole.start.min(secret.start).saturating_sub(BEFORE);
+    let start =
+        memchr::memrchr(b'\n', &data[lo..whole.start.min(secret.start)]).map_or(lo, |p| lo + p + 1);
+    let end_from = whole.end.max(secret.end);
+    let hi = (end_from + BEFORE).min(data.len());
+    let end = memchr::memchr(b'\n', &data[end_from..hi]).map_or(hi, |p| end_from + p);
+    &data[start..end]
+}
+
+fn accept(c: &Compiled, placeholders: Option<&RegexSet>, secret: &[u8], around: &[u8]) -> bool {
     if filters::is_placeholder(secret) {
         return false;
     }
@@ -423,6 +440,9 @@ fn accept(c: &Compiled, placeholders: Option<&RegexSet>, secret: &[u8]) -> bool 
     c.checks.iter().all(|check| match check {
         Check::Jwt => crate::model::decode_jwt_claims(secret).is_some(),
         Check::BasicAuth => is_basic_credential(secret),
+        Check::Password => {
+            !filters::is_default_password(secret) && !filters::password_is_user_name(around, secret)
+        }
     })
 }
 

@@ -14,11 +14,17 @@
 //! - A password in a connection URL is low for a local host (`localhost`,
 //!   `127.0.0.1`, a compose service name), a password equal to the user
 //!   name, or a well-known default.
+//! - A written-out password (rules whose id starts with `password-`) is
+//!   medium; low in tests and documentation, when its line names a local
+//!   host (`Server=localhost`, `host: db`), when it names itself a sample,
+//!   or when the same password is in three or more files. Defaults and
+//!   user-name passwords never get here: their rules' `password` check drops
+//!   them.
 //!
 //! Cost: one pass over the findings, a few string checks each.
 
 use crate::lint::paths::is_test_path;
-use crate::matcher::looks_like_sample;
+use crate::matcher::{is_default_password, looks_like_sample};
 use crate::model::{Confidence, Finding};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use std::collections::{HashMap, HashSet};
@@ -26,35 +32,8 @@ use std::collections::{HashMap, HashSet};
 /// Rules whose findings are judged by their host and user (id prefix).
 const CONNECTION_STRING: &str = "connection-string";
 
-/// Well-known default passwords of databases and brokers.
-const DEFAULT_PASSWORDS: &[&str] = &[
-    "password",
-    "passwd",
-    "pass",
-    "secret",
-    "postgres",
-    "postgresql",
-    "mysql",
-    "root",
-    "admin",
-    "guest",
-    "test",
-    "testing",
-    "user",
-    "example",
-    "changeme",
-    "changeit",
-    "default",
-    "letmein",
-    "mypass",
-    "mypassword",
-    "testpass",
-    "testpassword",
-    "dbpass",
-    "dbpassword",
-    "sa",
-    "toor",
-];
+/// Rules for written-out passwords (id prefix): judged by place and host.
+const PASSWORD: &str = "password-";
 
 /// Rule-id prefixes that are not provider names.
 const NOT_PROVIDERS: &[&str] = &[
@@ -117,7 +96,7 @@ impl Assessor {
     pub fn assess(&self, findings: &mut [Finding]) {
         let mut files: HashMap<(&str, &str), HashSet<&str>> = HashMap::new();
         for f in findings.iter() {
-            if self.generic.contains(&f.rule_id) {
+            if self.generic.contains(&f.rule_id) || f.rule_id.starts_with(PASSWORD) {
                 files
                     .entry((f.rule_id.as_str(), f.secret.as_str()))
                     .or_default()
@@ -143,7 +122,8 @@ impl Assessor {
     }
 
     fn judge(&self, f: &Finding, repeated: Option<usize>) -> (Confidence, Vec<String>) {
-        let generic = self.generic.contains(&f.rule_id);
+        let password = f.rule_id.starts_with(PASSWORD);
+        let generic = self.generic.contains(&f.rule_id) || password;
         let mut reasons = Vec::new();
         if let Some(why) = looks_like_sample(f.secret.as_bytes(), generic) {
             return (Confidence::Low, vec![why.to_string()]);
@@ -168,8 +148,21 @@ impl Assessor {
             if let Some(why) = local_connection(&f.context_before, &f.secret, &f.context_after) {
                 return (Confidence::Low, vec![why]);
             }
+            // Key=value forms (`Server=localhost;...;Password=...`, JDBC
+            // `jdbc:...://db:5432/...?password=`) name the host elsewhere
+            // on the line.
+            let line = format!("{}{}", f.context_before, f.context_after);
+            if let Some(host) = local_host_on(&line) {
+                return (
+                    Confidence::Low,
+                    vec![format!("a connection to the local host or service {host}")],
+                );
+            }
             reasons.push("a password in a connection URL to a remote host".to_string());
             return (Confidence::Medium, reasons);
+        }
+        if password {
+            return password_confidence(f, repeated);
         }
         if !generic {
             return (
@@ -239,6 +232,99 @@ impl Assessor {
     }
 }
 
+/// How sure a written-out password is: low in docs and tests, for a local
+/// host, or copied into several files; medium otherwise.
+fn password_confidence(f: &Finding, repeated: Option<usize>) -> (Confidence, Vec<String>) {
+    let line = format!("{}{}", f.context_before, f.context_after);
+    let low = |why: String| (Confidence::Low, vec![why]);
+    if let Some(host) = local_host_on(&line) {
+        return low(format!("a password for the local host {host}"));
+    }
+    if let Some(n) = repeated {
+        return low(format!(
+            "the same password is in {n} files (a copied sample)"
+        ));
+    }
+    if is_docs_path(&f.path) {
+        return low("a password in documentation".to_string());
+    }
+    if is_test_path(&f.path) {
+        return low("a password in test code or fixtures".to_string());
+    }
+    let why = match host_on(&line) {
+        Some(host) => format!("a literal password; the line names the host {host}"),
+        None => "a literal password in code or configuration".to_string(),
+    };
+    (Confidence::Medium, vec![why])
+}
+
+/// Keys that name a host on a password's line (connection strings, netrc,
+/// YAML, PowerShell), lowercased.
+const HOST_KEYS: &[&str] = &[
+    "server=",
+    "host=",
+    "hostname=",
+    "data source=",
+    "address=",
+    "host:",
+    "server:",
+    "hostname:",
+    "machine ",
+    "-server ",
+    "://",
+];
+
+/// Every host named on `line` after one of [`HOST_KEYS`].
+fn hosts_on(line: &str) -> Vec<String> {
+    let lower = line.to_ascii_lowercase();
+    let mut out = Vec::new();
+    for key in HOST_KEYS {
+        for (i, _) in lower.match_indices(key) {
+            let rest = lower[i + key.len()..].trim_start_matches([' ', '"', '\'']);
+            // A URL's host follows its user-info.
+            let token = rest.split([' ', '"', '\'', '/']).next().unwrap_or("");
+            let rest = match token.rsplit_once('@') {
+                Some((_, host)) if *key == "://" => host,
+                _ => rest,
+            };
+            let host: String = rest
+                .chars()
+                .take_while(|c| {
+                    c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '(' | ')')
+                })
+                .collect();
+            if !host.is_empty() {
+                out.push(host);
+            }
+        }
+    }
+    out
+}
+
+/// A local host or a compose-style service name on the line.
+fn local_host_on(line: &str) -> Option<String> {
+    let lower = line.to_ascii_lowercase();
+    for local in [
+        "localhost",
+        "127.0.0.1",
+        "0.0.0.0",
+        "host.docker.internal",
+        "(localdb)",
+    ] {
+        if lower.contains(local) {
+            return Some(local.to_string());
+        }
+    }
+    hosts_on(line).into_iter().find(|h| {
+        !h.contains('.') && h.starts_with(|c: char| c.is_ascii_alphabetic()) && !h.contains('(')
+    })
+}
+
+/// A remote host named on the line (one with a dot).
+fn host_on(line: &str) -> Option<String> {
+    hosts_on(line).into_iter().find(|h| h.contains('.'))
+}
+
 /// Documentation paths (see `model::is_docs_like`).
 pub fn is_docs_path(path: &str) -> bool {
     crate::model::is_docs_like(path)
@@ -299,8 +385,7 @@ fn local_connection(before: &str, password: &str, after: &str) -> Option<String>
     if !user.is_empty() && user.eq_ignore_ascii_case(password) {
         return Some("the password is the user name".to_string());
     }
-    let lower = password.to_ascii_lowercase();
-    if DEFAULT_PASSWORDS.contains(&lower.as_str()) {
+    if is_default_password(password.as_bytes()) {
         return Some("a well-known default password".to_string());
     }
     None
@@ -351,6 +436,27 @@ mod tests {
         assert_eq!(host_in("curl https://api.example.com/v1"), None);
         assert_eq!(host_in("http://api.vendor.io"), None);
         assert_eq!(host_in("no url"), None);
+    }
+
+    #[test]
+    fn password_hosts() {
+        let local = |l: &str| local_host_on(l);
+        assert_eq!(
+            local("Server=localhost;Uid=sa;Pwd=").as_deref(),
+            Some("localhost")
+        );
+        assert_eq!(local("Server=db;Uid=app;Pwd=").as_deref(), Some("db"));
+        assert_eq!(local("  host: postgres\n").as_deref(), Some("postgres"));
+        assert_eq!(
+            local("machine 127.0.0.1 login a password ").as_deref(),
+            Some("127.0.0.1")
+        );
+        assert_eq!(local("Server=sql01.corp.net;Uid=app;Pwd="), None);
+        assert_eq!(local("DB_PASSWORD="), None);
+        assert_eq!(
+            host_on("Data Source=sql01.corp.net;User Id=a;Password=").as_deref(),
+            Some("sql01.corp.net")
+        );
     }
 
     #[test]

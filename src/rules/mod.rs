@@ -28,6 +28,10 @@ pub enum Check {
     /// The secret is base64 of `user:password` (HTTP basic authentication)
     /// with a non-empty password.
     BasicAuth,
+    /// The secret is a password written out: not a well-known default
+    /// (`changeme`, `admin123`) and not the user name given on the same
+    /// line (`user=app password=app`, `login bob password bob`).
+    Password,
 }
 
 /// One HTTP call to a provider, with `{secret}` templated into the URL,

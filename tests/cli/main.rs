@@ -21,6 +21,7 @@ mod lints;
 mod memory;
 mod mock;
 mod output;
+mod passwords;
 mod precision;
 mod providers;
 mod rules_cmd;
