@@ -6,6 +6,7 @@
 //! provider on 127.0.0.1) and asserts the exit code and that the full
 //! secret appears in no output.
 
+use super::gates::pushing_repo;
 use super::mock::Mock;
 use super::{git, git_output, key, keysweep, live_key as live, said, write};
 use serde_json::Value;
@@ -39,28 +40,6 @@ fn repo() -> TempDir {
 
 fn head(d: &Path) -> String {
     git(d, &["rev-parse", "HEAD"]).trim().to_string()
-}
-
-/// A bare remote and a clone of it with keysweep's pre-push hook (and
-/// the remote's default branch known, as a clone has it).
-fn pushing_repo() -> (TempDir, std::path::PathBuf) {
-    let t = TempDir::new().unwrap();
-    git(
-        t.path(),
-        &["init", "-q", "--bare", "-b", "main", "remote.git"],
-    );
-    let d = t.path().join("work");
-    std::fs::create_dir_all(&d).unwrap();
-    git(&d, &["init", "-q", "-b", "main"]);
-    git(&d, &["remote", "add", "origin", "../remote.git"]);
-    write(&d, "app.py", "print('hello')\n");
-    git(&d, &["add", "-A"]);
-    git(&d, &["commit", "-q", "-m", "base"]);
-    git(&d, &["push", "-q", "origin", "main"]);
-    git(&d, &["remote", "set-head", "origin", "main"]);
-    let out = run(&d, &["install-hook", "--pre-push"]);
-    assert!(out.status.success(), "{}", said(&out));
-    (t, d)
 }
 
 /// Every report format of one command, run in `d`: each output (report on

@@ -270,8 +270,9 @@ fn added_lines_are_diffed_on_decoded_text() {
     refused(d, &["commit", "-m", "keys"], &k);
 }
 
-/// A bare remote and a clone of it with keysweep's pre-push hook.
-fn pushing_repo() -> (TempDir, std::path::PathBuf) {
+/// A bare remote and a clone of it with keysweep's pre-push hook (and the
+/// remote's default branch known, as a clone has it).
+pub(crate) fn pushing_repo() -> (TempDir, std::path::PathBuf) {
     let t = TempDir::new().unwrap();
     git(
         t.path(),
@@ -285,6 +286,7 @@ fn pushing_repo() -> (TempDir, std::path::PathBuf) {
     git(&d, &["add", "-A"]);
     git(&d, &["commit", "-q", "-m", "base"]);
     git(&d, &["push", "-q", "origin", "main"]);
+    git(&d, &["remote", "set-head", "origin", "main"]);
     install(&d, &["--pre-push"]);
     assert!(d.join(".git/hooks/pre-push").exists());
     (t, d)
